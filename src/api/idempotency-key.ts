@@ -1,0 +1,36 @@
+import type { FastifyRequest } from 'fastify';
+import { fingerprint, type IdempotencyRequest } from '../commands/idempotency.ts';
+import { AppError } from '../domain/errors.ts';
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * The idempotency key of a creating POST: the `Idempotency-Key` header or `idempotencyKey` in the body,
+ * the same key either way. The key is not part of the fingerprinted payload.
+ */
+export function idempotencyOf(
+  req: FastifyRequest,
+  scope: string,
+  payload: unknown,
+  ttlMs: number,
+): { idem: IdempotencyRequest | null; key: string | null } {
+  const header = req.headers['idempotency-key'];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  const body = req.body as { idempotencyKey?: unknown } | undefined;
+  const fromBody = body && typeof body === 'object' ? body.idempotencyKey : undefined;
+  if (fromBody !== undefined && fromBody !== null && typeof fromBody !== 'string') {
+    throw new AppError(400, 'invalid_request', 'idempotencyKey must be a string.');
+  }
+  if (fromHeader !== undefined && fromBody && fromHeader !== fromBody) {
+    throw new AppError(400, 'idempotency_key_conflict', 'The Idempotency-Key header and the idempotencyKey field differ.');
+  }
+  const key = fromHeader ?? (fromBody || undefined);
+  if (key === undefined) return { idem: null, key: null };
+  if (!KEY.test(key)) {
+    throw new AppError(400, 'invalid_idempotency_key', 'An idempotency key is 1 to 200 visible ASCII characters.');
+  }
+  return {
+    key,
+    idem: { scope, key, fingerprint: fingerprint({ scope, payload }), expiredBefore: Date.now() - ttlMs },
+  };
+}

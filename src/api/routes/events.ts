@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.ts';
+import { parse } from '../validate.ts';
+
+const IdParams = z.object({ id: z.string().min(1).max(200) });
+const Cursor = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+export async function eventRoutes(app: FastifyInstance): Promise<void> {
+  const { store } = app.ctx;
+
+  // Catch-up for one conversation: every event after the cursor, agent output included.
+  app.get('/api/conversations/:id/events', async (req) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const { after, limit } = parse(Cursor, req.query, 'query');
+    const lastSeq = await store.lastSeq(id);
+    if (lastSeq === 0 && !(await store.getConversation(id))) throw notFound('Conversation');
+    return { events: await store.readEvents({ after, conversationId: id, limit }), lastSeq };
+  });
+
+  // Catch-up for the lifecycle log of all conversations (what /sync streams).
+  app.get('/api/events', async (req) => {
+    const { after, limit } = parse(Cursor, req.query, 'query');
+    const lastSeq = await store.lastSeq();
+    return { events: await store.readEvents({ after, lifecycleOnly: true, limit }), lastSeq };
+  });
+}

@@ -1,0 +1,76 @@
+import { AppError, notFound } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import type { Message, Session } from '../domain/types.ts';
+import type { Tx } from '../store/types.ts';
+import { recordMessage, recordSessionCreated } from './record.ts';
+
+export function newSession(
+  now: number,
+  fields: Pick<Session, 'conversationId' | 'messageId' | 'agentId'> & { retryOf?: string },
+): Session {
+  return {
+    id: newId('sess'),
+    conversationId: fields.conversationId,
+    messageId: fields.messageId,
+    agentId: fields.agentId,
+    status: 'pending',
+    created_at: now,
+    started_at: null,
+    completed_at: null,
+    response: null,
+    error: null,
+    stopReason: null,
+    retryOf: fields.retryOf ?? null,
+    promptSent: false,
+  };
+}
+
+/**
+ * Stores the user's message and its session (`pending`; the runner picks it up) in one go.
+ * A message to an unknown conversation is refused and nothing is stored.
+ */
+export async function sendMessage(
+  tx: Tx,
+  conversationId: string,
+  input: { content: string; agentId?: string; folderContext?: { path: string } },
+): Promise<{ message: Message; session: Session }> {
+  const c = await tx.getConversation(conversationId);
+  if (!c) throw notFound('Conversation');
+  const messageId = newId('msg');
+  const session = newSession(tx.now, { conversationId, messageId, agentId: input.agentId ?? c.agentId });
+  const message: Message = {
+    id: messageId,
+    conversationId,
+    role: 'user',
+    content: input.content,
+    sessionId: session.id,
+    ...(input.folderContext ? { folderContext: { path: input.folderContext.path } } : {}),
+    created_at: tx.now,
+  };
+  await recordMessage(tx, message);
+  await recordSessionCreated(tx, session);
+  return { message, session };
+}
+
+const RETRYABLE = new Set(['error', 'cancelled', 'interrupted']);
+
+/** A new, visible session for the same user message: an agent turn is never re-run silently. */
+export async function retrySession(tx: Tx, sessionId: string): Promise<Session> {
+  const old = await tx.getSession(sessionId);
+  if (!old) throw notFound('Session');
+  if (!RETRYABLE.has(old.status)) {
+    throw new AppError(
+      409,
+      'not_retryable',
+      `Only a session that ended in error, was cancelled or interrupted can be retried; this one is ${old.status}.`,
+    );
+  }
+  const session = newSession(tx.now, {
+    conversationId: old.conversationId,
+    messageId: old.messageId,
+    agentId: old.agentId,
+    retryOf: old.id,
+  });
+  await recordSessionCreated(tx, session);
+  return session;
+}

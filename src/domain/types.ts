@@ -1,0 +1,102 @@
+// Entities as the API shows them. Field names follow the seed (snake_case timestamps) so that
+// seed-era clients keep working; everything else is camelCase.
+
+export type ConversationStatus = 'active' | 'archived';
+
+export interface ConversationSettings {
+  /** Answer every permission request with the agent's "allow" option without asking. Off by default. */
+  autoApprove: boolean;
+  /** Tool kinds (or titles) the user chose "allow always" for, remembered per conversation. */
+  allowAlways: string[];
+}
+
+export interface Conversation {
+  id: string;
+  agentId: string;
+  title: string;
+  cwd: string;
+  status: ConversationStatus;
+  version: number;
+  settings: ConversationSettings;
+  /** The agent's ACP session id (its context), reused after restarts when the agent can load it. */
+  acpSessionId: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type Role = 'user' | 'assistant';
+
+export interface AssistantContent {
+  text: string;
+  blocks: unknown[];
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  role: Role;
+  content: string | AssistantContent;
+  sessionId: string | null;
+  /** The folder the user pointed the agent at with this message, when any. */
+  folderContext?: { path: string };
+  created_at: number;
+}
+
+/** One agent turn: one user message and the agent's answer (the seed's "session"; not an ACP session). */
+export type SessionStatus = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled' | 'interrupted';
+
+export const FINISHED_STATUSES: readonly SessionStatus[] = ['completed', 'error', 'cancelled', 'interrupted'];
+
+export interface Session {
+  id: string;
+  conversationId: string;
+  messageId: string;
+  agentId: string;
+  status: SessionStatus;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  response: { text: string; messageId: string } | null;
+  error: string | null;
+  stopReason: string | null;
+  /** The session this one retries, when it was created by POST /api/sessions/{id}/retry. */
+  retryOf: string | null;
+  /** True once the prompt was handed to the agent: after a crash such a turn is interrupted, not re-run. */
+  promptSent: boolean;
+}
+
+export interface PermissionOption {
+  optionId: string;
+  name: string;
+  kind: string;
+}
+
+export interface PermissionRequest {
+  requestId: string;
+  sessionId: string;
+  conversationId: string;
+  toolCall: unknown;
+  options: PermissionOption[];
+  status: 'pending' | 'resolved';
+  optionId: string | null;
+  created_at: number;
+  resolved_at: number | null;
+}
+
+/** What a command appends; the store gives it `seq` and `created_at`. */
+export interface NewEvent {
+  type: string;
+  conversationId: string;
+  sessionId?: string | null;
+  [field: string]: unknown;
+}
+
+/** An event as stored in the log and sent to clients. */
+export interface StoredEvent {
+  seq: number;
+  type: string;
+  conversationId: string;
+  sessionId: string | null;
+  created_at: number;
+  [field: string]: unknown;
+}

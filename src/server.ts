@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { loadAgentRegistry } from './agents/registry.ts';
+import { createRunner } from './agents/runner.ts';
+import type { Runner } from './agents/types.ts';
+import { buildApp } from './api/app.ts';
+import type { Config } from './config.ts';
+import { loadOrCreateToken, prepareDataDir, StartupError } from './data-dir.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/types.ts';
+
+export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WEB_DIST = join(ROOT_DIR, 'web', 'dist');
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  runner: Runner;
+  token: string;
+  /** The address it listens on, e.g. http://127.0.0.1:3000 (with BASE_URL). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Plugins that live in other areas, loaded if present so the core runs without them. */
+async function optionalPlugins(): Promise<Array<(app: FastifyInstance) => Promise<void>>> {
+  const plugins: Array<(app: FastifyInstance) => Promise<void>> = [];
+  const tryLoad = async (path: string, name: string, opts?: unknown) => {
+    const full = join(ROOT_DIR, 'src', path);
+    if (!existsSync(full)) return;
+    const mod = (await import(full)) as Record<string, (app: FastifyInstance, o?: unknown) => Promise<void>>;
+    const plugin = mod[name];
+    if (typeof plugin === 'function') plugins.push((app) => plugin(app, opts));
+  };
+  await tryLoad('api/routes/agents.ts', 'agentRoutes');
+  await tryLoad('api/routes/session-actions.ts', 'sessionActionRoutes');
+  await tryLoad('api/ws/gateway.ts', 'websocketGateway');
+  if (existsSync(join(WEB_DIST, 'index.html'))) await tryLoad('api/web-static.ts', 'webStaticPlugin', { distDir: WEB_DIST });
+  return plugins;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  await prepareDataDir(config.dataDir);
+  const token = await loadOrCreateToken(config.dataDir, config.token);
+  const store = await openStore(config);
+  const instanceId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  let app: FastifyInstance | null = null;
+  let runner: Runner | null = null;
+  let purgeTimer: NodeJS.Timeout | null = null;
+  try {
+    // The registry and runner log through Fastify's logger; build the app first with placeholders bound later.
+    const registryHolder: { agents?: Awaited<ReturnType<typeof loadAgentRegistry>> } = {};
+    const runnerHolder: { runner?: Runner } = {};
+    const lazyAgents = {
+      list: () => registryHolder.agents?.list() ?? [],
+      get: (id: string) => registryHolder.agents?.get(id),
+      has: (id: string) => registryHolder.agents?.has(id) ?? false,
+    };
+    const lazyRunner: Runner = {
+      start: () => runnerHolder.runner?.start(),
+      wake: () => runnerHolder.runner?.wake(),
+      stop: async () => runnerHolder.runner?.stop(),
+    };
+    app = await buildApp({
+      ctx: { config, store, agents: lazyAgents, runner: lazyRunner },
+      token,
+      plugins: await optionalPlugins(),
+    });
+    registryHolder.agents = await loadAgentRegistry(config, app.log);
+    runner = createRunner({ config, store, agents: registryHolder.agents, log: app.log, instanceId });
+    runnerHolder.runner = runner;
+
+    try {
+      await app.listen({ port: config.port, host: config.host });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') {
+        throw new StartupError(
+          `Port ${config.port} on ${config.host} is already in use. Stop the other program or set PORT to a free port.`,
+          4,
+        );
+      }
+      if (code === 'EACCES') {
+        throw new StartupError(`Not allowed to listen on ${config.host}:${config.port}. Use a port above 1023.`, 4);
+      }
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+        throw new StartupError(`HOST=${config.host} is not an address of this machine.`, 4);
+      }
+      throw e;
+    }
+    runner.start();
+    const purge = () =>
+      store.purgeIdempotency(Date.now() - config.idempotencyTtlMs).catch((err) => app?.log.warn({ err }, 'purge failed'));
+    void purge();
+    purgeTimer = setInterval(purge, Math.min(config.idempotencyTtlMs, 10 * 60 * 1000));
+    purgeTimer.unref();
+
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}${config.baseUrl}`;
+    let stopping: Promise<void> | null = null;
+    const running: RunningServer = {
+      app,
+      store,
+      runner,
+      token,
+      url,
+      stop: () => {
+        stopping ??= (async () => {
+          if (purgeTimer) clearInterval(purgeTimer);
+          // Stop taking requests and let in-flight ones finish, then stop agents, then close the store.
+          await app?.close();
+          await runner?.stop();
+          await store.close();
+        })();
+        return stopping;
+      },
+    };
+    return running;
+  } catch (e) {
+    if (purgeTimer) clearInterval(purgeTimer);
+    await app?.close().catch(() => undefined);
+    await runner?.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
