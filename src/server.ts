@@ -8,6 +8,7 @@ import { createRunner } from './agents/runner.ts';
 import type { Runner } from './agents/types.ts';
 import { buildApp } from './api/app.ts';
 import type { Config } from './config.ts';
+import { recoverSessions } from './commands/recovery.ts';
 import { loadOrCreateToken, prepareDataDir, StartupError } from './data-dir.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -91,6 +92,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       }
       throw e;
     }
+    // Turns a previous process left behind: run them if the agent never got the prompt, else interrupted.
+    const recovered = await recoverSessions(store, {
+      now: Date.now(),
+      instanceId,
+      othersAreDead: store.kind === 'sqlite',
+    });
+    if (recovered.interrupted.length || recovered.released.length) app.log.info(recovered, 'recovered sessions');
     runner.start();
     const purge = () =>
       store.purgeIdempotency(Date.now() - config.idempotencyTtlMs).catch((err) => app?.log.warn({ err }, 'purge failed'));
