@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -10,6 +10,16 @@ import { parse } from '../validate.ts';
 // (the seed's /api/image/<any path> is gone).
 
 const FolderBody = z.object({ path: z.string().min(1).max(4096) }).strict();
+
+async function isFolderInside(path: string, roots: string[]): Promise<boolean> {
+  const real = await confine(path, roots);
+  if (!real) return false;
+  try {
+    return (await stat(real)).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export async function fileRoutes(app: FastifyInstance): Promise<void> {
   const { config } = app.ctx;
@@ -36,7 +46,7 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     const folders = [];
     for (const d of entries) {
       // A link counts when it leads to a folder that is itself inside the roots.
-      if (d.isDirectory() || (d.isSymbolicLink() && (await confine(`${real}/${d.name}`, config.roots)))) {
+      if (d.isDirectory() || (d.isSymbolicLink() && (await isFolderInside(`${real}/${d.name}`, config.roots)))) {
         folders.push({ name: d.name, hidden: d.name.startsWith('.') });
       }
     }
