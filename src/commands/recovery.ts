@@ -1,5 +1,6 @@
 import type { Session } from '../domain/types.ts';
 import type { Store } from '../store/types.ts';
+import { cancelPendingPermissions } from './permissions.ts';
 import { recordSessionUpdated } from './record.ts';
 
 // CONTRACT section 7: no session stays `processing` forever, and no turn is re-run silently.
@@ -55,6 +56,8 @@ export async function recoverSessions(store: Store, o: RecoveryOptions): Promise
         error: INTERRUPTED_MESSAGE,
       };
       await recordSessionUpdated(tx, interrupted, { error: INTERRUPTED_MESSAGE });
+      // Nobody can answer the dead agent's questions any more: close them in every tab.
+      await cancelPendingPermissions(tx, s.id);
       result.interrupted.push(s.id);
     });
   }
