@@ -25,10 +25,16 @@ export interface Config {
   agentIdleMs: number;
   /** How long an agent gets to stop after session/cancel before it is killed. */
   cancelGraceMs: number;
+  /** One ACP message from an agent larger than this is a flood: the agent is stopped. */
+  agentMaxMessageBytes: number;
+  /** More output than this from an agent in one turn is a flood: the agent is stopped. */
+  agentMaxTurnOutputBytes: number;
   logLevel: string;
 }
 
 export class ConfigError extends Error {}
+
+const MIB = 1024 * 1024;
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
@@ -70,6 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentSilenceMs: int(env, 'GMGUI_AGENT_SILENCE_MS', 10 * 60 * 1000, 100),
     agentIdleMs: int(env, 'GMGUI_AGENT_IDLE_MS', 10 * 60 * 1000, 100),
     cancelGraceMs: int(env, 'GMGUI_CANCEL_GRACE_MS', 5_000, 50),
+    // Minimums leave room for the largest ordinary messages (a file read, a long tool result).
+    agentMaxMessageBytes: int(env, 'GMGUI_AGENT_MAX_MESSAGE_BYTES', 8 * MIB, 64 * 1024),
+    agentMaxTurnOutputBytes: int(env, 'GMGUI_AGENT_MAX_TURN_BYTES', 64 * MIB, 64 * 1024),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };
 }

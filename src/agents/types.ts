@@ -29,6 +29,11 @@ export interface AgentRegistry {
   get(id: string): AgentSpec | undefined;
   /** True when the id names an agent (available or not). */
   has(id: string): boolean;
+  /** Records what an agent said in `initialize` (version, capabilities) for list(). Optional. */
+  noteInitialized?(
+    id: string,
+    init: { agentCapabilities?: unknown; agentInfo?: { version?: string } | null },
+  ): void;
 }
 
 /** Drives pending sessions through agents. Coordinates with the HTTP layer only through the store. */

@@ -39,7 +39,14 @@ function parseCookies(header: string | undefined): Record<string, string> {
     const i = part.indexOf('=');
     if (i < 0) continue;
     const k = part.slice(0, i).trim();
-    if (k) out[k] = decodeURIComponent(part.slice(i + 1).trim());
+    if (!k) continue;
+    const v = part.slice(i + 1).trim();
+    try {
+      out[k] = decodeURIComponent(v);
+    } catch {
+      // Someone else's cookie (or a forged one) with bad percent-encoding: not ours, not a 500.
+      out[k] = v;
+    }
   }
   return out;
 }

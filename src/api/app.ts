@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { accessControl } from './access.ts';
 import type { AppContext } from './context.ts';
 import { errorHandling } from './errors.ts';
@@ -29,6 +30,36 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+const CLIENT_ERRORS: Record<string, { status: number; text: string; error: string; code: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    text: 'Request Timeout',
+    error: 'The request took too long to arrive.',
+    code: 'request_timeout',
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    text: 'Request Header Fields Too Large',
+    error: 'The request headers are too large.',
+    code: 'headers_too_large',
+  },
+};
+const BAD_HTTP = { status: 400, text: 'Bad Request', error: 'The request is not valid HTTP.', code: 'bad_request' };
+
+/** Answers a request Node's HTTP parser rejected, in the `{error, code}` shape, then closes the socket. */
+function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const e = (err.code && CLIENT_ERRORS[err.code]) || BAD_HTTP;
+  const json = JSON.stringify({ error: e.error, code: e.code });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${e.status} ${e.text}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 export interface BuildAppOptions {
   ctx: Omit<AppContext, 'log'>;
   token: string;
@@ -49,6 +80,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     requestIdHeader: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Fastify's own answers for a URL it cannot decode and for unparseable HTTP lack our `{error, code}`.
+    frameworkErrors: (err, _req, res) => {
+      const reply = res as FastifyReply;
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return reply.code(414).send({ error: 'A part of the URL is too long.', code: 'url_too_long' });
+      }
+      return reply.code(400).send({ error: 'The URL is not valid (bad percent-encoding).', code: 'bad_url' });
+    },
+    clientErrorHandler: clientError,
   });
   app.decorate('ctx', { ...opts.ctx, log: app.log });
   const base = config.baseUrl;

@@ -8,6 +8,26 @@ export interface ConversationSettings {
   autoApprove: boolean;
   /** Tool kinds (or titles) the user chose "allow always" for, remembered per conversation. */
   allowAlways: string[];
+  /**
+   * The agent mode (ACP session mode) this conversation is in: the user's choice (POST
+   * /api/conversations/{id}/mode) or the mode the agent last reported. Re-applied with
+   * `session/set_mode` whenever a new agent process opens the conversation's ACP session.
+   * Absent until chosen or reported.
+   */
+  modeId?: string;
+  /**
+   * The modes the agent offered when it last opened this conversation's ACP session, recorded by the
+   * runner so that any instance can check a choice. Absent until an agent started; empty when the
+   * agent has no modes. Not settable by clients.
+   */
+  availableModes?: SessionModeInfo[];
+}
+
+/** One mode an agent offers (ACP `SessionMode`). */
+export interface SessionModeInfo {
+  id: string;
+  name: string;
+  description?: string | null;
 }
 
 export interface Conversation {

@@ -16,15 +16,18 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
   app.get('/api/conversations/:id/events', async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     const { after, limit } = parse(Cursor, req.query, 'query');
+    // Events first, then lastSeq: an append in between can then only make lastSeq larger than the page
+    // (more to fetch), never smaller than a seq the client was given.
+    const events = await store.readEvents({ after, conversationId: id, limit });
     const lastSeq = await store.lastSeq(id);
     if (lastSeq === 0 && !(await store.getConversation(id))) throw notFound('Conversation');
-    return { events: await store.readEvents({ after, conversationId: id, limit }), lastSeq };
+    return { events, lastSeq };
   });
 
   // Catch-up for the lifecycle log of all conversations (what /sync streams).
   app.get('/api/events', async (req) => {
     const { after, limit } = parse(Cursor, req.query, 'query');
-    const lastSeq = await store.lastSeq();
-    return { events: await store.readEvents({ after, lifecycleOnly: true, limit }), lastSeq };
+    const events = await store.readEvents({ after, lifecycleOnly: true, limit });
+    return { events, lastSeq: await store.lastSeq() };
   });
 }

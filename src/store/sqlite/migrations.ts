@@ -90,4 +90,11 @@ export const SQLITE_MIGRATIONS: string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency (created_at);
   `,
+  // 2: unfinished sessions per conversation, so that finding the next turn to run (on every send) costs
+  // the same with 100 or 100,000 finished sessions in the history. Queries that want a partial index
+  // must repeat its WHERE term literally: SQLite does not infer status IN (…) from status = 'pending'.
+  `
+  CREATE INDEX sessions_unfinished_conversation ON sessions (conversation_id, ord)
+    WHERE status IN ('pending', 'processing');
+  `,
 ];

@@ -84,6 +84,8 @@ export class SqliteStore implements Store {
   private readonly emitter = new EventEmitter();
   private queue: Queued[] = [];
   private scheduled = false;
+  /** True from the moment a drain starts until it has seen the queue empty (set and cleared synchronously). */
+  private running = false;
   private draining: Promise<void> | null = null;
   private closed = false;
   private readonly w: ReturnType<SqliteStore['prepareWriter']>;
@@ -150,10 +152,12 @@ export class SqliteStore implements Store {
       unfinishedSessions: db.prepare<[string], SessionRow>(
         `SELECT * FROM sessions WHERE conversation_id = ? AND status IN ('pending', 'processing') ORDER BY ord`,
       ),
-      // The first unfinished session of each conversation, when it is still pending.
+      // The first unfinished session of each conversation, when it is still pending. The literal
+      // status IN (…) terms let SQLite use the partial indexes (migration 2): a full scan of every
+      // session ever run made each send slower as history grew.
       claimable: db.prepare<[number], SessionRow>(
         `SELECT s.* FROM sessions s
-         WHERE s.status = 'pending'
+         WHERE s.status IN ('pending', 'processing') AND s.status = 'pending'
            AND NOT EXISTS (SELECT 1 FROM sessions o WHERE o.conversation_id = s.conversation_id
                            AND o.status IN ('pending', 'processing') AND o.ord < s.ord)
          ORDER BY s.ord LIMIT ?`,
@@ -244,21 +248,45 @@ export class SqliteStore implements Store {
     if (this.closed) return Promise.reject(new StoreUnavailableError(new Error('store closed')));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && !this.draining) {
-        this.scheduled = true;
-        // Wait for the rest of this event-loop turn: requests that arrived together commit together.
-        setImmediate(() => {
-          this.scheduled = false;
-          this.draining = this.drain().finally(() => {
-            this.draining = null;
-          });
-        });
-      }
+      this.kick();
+    });
+  }
+
+  // `running` (not `draining`) decides whether to schedule: a caller resumed by a commit runs before the
+  // drain promise settles, and its next transaction must not wait for a wake-up that never comes.
+  private kick(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    // Wait for the rest of this event-loop turn: requests that arrived together commit together.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.running = true;
+      const p = this.drain();
+      this.draining = p;
+      void p.finally(() => {
+        if (this.draining === p) this.draining = null;
+      });
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    try {
+      await this.drainQueue();
+    } finally {
+      // Normally already cleared in drainQueue; this covers an unexpected throw, after which
+      // anything still queued gets a new drain instead of waiting forever.
+      this.running = false;
+      if (this.queue.length > 0) this.kick();
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
+    // The empty-queue check and clearing `running` happen in one synchronous step (see kick).
+    for (;;) {
+      if (this.queue.length === 0) {
+        this.running = false;
+        return;
+      }
       const batch = this.queue.splice(0, MAX_BATCH);
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       let lastSeq = 0;
@@ -268,19 +296,42 @@ export class SqliteStore implements Store {
         for (const q of batch) q.reject(new StoreUnavailableError(e));
         continue;
       }
+      let lost: unknown = null;
       for (const q of batch) {
         const tx = new SqliteTx(this.w, Date.now());
-        this.db.exec('SAVEPOINT cmd');
+        try {
+          this.db.exec('SAVEPOINT cmd');
+        } catch (e) {
+          lost = e;
+          break;
+        }
         try {
           const value = await q.fn(tx);
           this.db.exec('RELEASE cmd');
           outcomes.push({ ok: true, value });
           if (tx.lastSeq > lastSeq) lastSeq = tx.lastSeq;
         } catch (error) {
-          this.db.exec('ROLLBACK TO cmd');
-          this.db.exec('RELEASE cmd');
+          try {
+            this.db.exec('ROLLBACK TO cmd');
+            this.db.exec('RELEASE cmd');
+          } catch (e) {
+            // SQLite rolled the whole transaction back itself (I/O error, disk full): the batch is lost.
+            lost = e;
+            break;
+          }
           outcomes.push({ ok: false, error });
         }
+      }
+      if (lost !== null) {
+        if (this.db.inTransaction) {
+          try {
+            this.db.exec('ROLLBACK');
+          } catch {
+            // Nothing left to roll back.
+          }
+        }
+        for (const q of batch) q.reject(new StoreUnavailableError(lost));
+        continue;
       }
       try {
         this.db.exec('COMMIT');
@@ -344,9 +395,12 @@ export class SqliteStore implements Store {
 
   async sessionsWithStatus(statuses: SessionStatus[]): Promise<Array<Session & { lease: Lease | null }>> {
     if (statuses.length === 0) return [];
+    // Only unfinished ones (the common case: recovery, lease checks): say so literally, so the partial
+    // index is used instead of a scan of every session ever run.
+    const unfinishedOnly = statuses.every((s) => s === 'pending' || s === 'processing');
     const rows = this.rdb
       .prepare<string[], SessionRow>(
-        `SELECT * FROM sessions WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY ord`,
+        `SELECT * FROM sessions WHERE ${unfinishedOnly ? "status IN ('pending', 'processing') AND " : ''}status IN (${statuses.map(() => '?').join(',')}) ORDER BY ord`,
       )
       .all(...statuses);
     return rows.map((r) => ({

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { resolvePermission } from '../../commands/permissions.ts';
+import { requestCancel } from '../../commands/runner-cancel.ts';
+import { requestMode } from '../../commands/runner-mode.ts';
+import { parse } from '../validate.ts';
+
+// Actions on a running turn and on a conversation's agent. All only write to the store; the runner
+// holding the session or the agent (in this process or another instance) reads the event and acts.
+
+const SessionParams = z.object({ id: z.string().min(1).max(200) });
+const PermissionParams = z.object({ id: z.string().min(1).max(200), requestId: z.string().min(1).max(200) });
+const PermissionBody = z.object({ optionId: z.string().min(1).max(500) }).strict();
+const ConversationParams = z.object({ id: z.string().min(1).max(200) });
+const ModeBody = z.object({ modeId: z.string().min(1).max(200) }).strict();
+
+export async function sessionActionRoutes(app: FastifyInstance): Promise<void> {
+  const { store, runner } = app.ctx;
+
+  // 200 when the session is already cancelled (it had not started), 202 when the runner will stop it.
+  app.post('/api/sessions/:id/cancel', async (req, reply) => {
+    const { id } = parse(SessionParams, req.params, 'path');
+    const r = await store.transaction((tx) => requestCancel(tx, id));
+    if (r.state === 'cancelled') runner.wake();
+    return reply.code(r.state === 'cancelled' ? 200 : 202).send({ session: r.session, cancel: r.state });
+  });
+
+  app.post('/api/sessions/:id/permissions/:requestId', async (req) => {
+    const { id, requestId } = parse(PermissionParams, req.params, 'path');
+    const { optionId } = parse(PermissionBody, req.body ?? {});
+    const permission = await store.transaction((tx) =>
+      resolvePermission(tx, { sessionId: id, requestId, optionId }),
+    );
+    return { permission };
+  });
+
+  // The conversation's agent mode. 200 with the conversation once the choice is recorded; the agent
+  // confirms with a `mode` event (at once when it runs, else when its session next opens).
+  app.post('/api/conversations/:id/mode', async (req) => {
+    const { id } = parse(ConversationParams, req.params, 'path');
+    const { modeId } = parse(ModeBody, req.body ?? {});
+    const conversation = await store.transaction((tx) => requestMode(tx, id, modeId));
+    return { conversation };
+  });
+}

@@ -1,0 +1,56 @@
+import type { Config } from '../../config.ts';
+
+/** The gateway's limits. Defaults suit a browser on a home network; tests and benches pass their own. */
+export interface GatewayOptions {
+  /** Ping every socket this often; one that has not answered the previous ping by then is dropped. */
+  pingIntervalMs: number;
+  /** Events per read of the log. */
+  pageSize: number;
+  /** Stop reading the log for a socket whose unsent bytes pass this. */
+  pauseBytes: number;
+  /** Resume it once they are back under this. */
+  resumeBytes: number;
+  /** Close a socket (4008) whose unsent bytes pass this anyway (a page of huge events). */
+  hardBytes: number;
+  /** Close a socket (4008) that stays paused this long. */
+  stallMs: number;
+  drainCheckMs: number;
+  /** After a close frame, how long a peer gets to answer before its socket is cut. */
+  closeGraceMs: number;
+  /** Subscriptions on one /ws socket. */
+  maxSubscriptions: number;
+  /** Largest frame a client may send. */
+  maxPayload: number;
+}
+
+export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
+  pingIntervalMs: 15_000,
+  pageSize: 500,
+  pauseBytes: 1024 * 1024,
+  resumeBytes: 256 * 1024,
+  hardBytes: 16 * 1024 * 1024,
+  stallMs: 30_000,
+  drainCheckMs: 20,
+  closeGraceMs: 1_000,
+  maxSubscriptions: 256,
+  maxPayload: 64 * 1024,
+};
+
+/** Optional settings the config may carry (GMGUI_WS_PING_MS, GMGUI_WS_STALL_MS), for tests on a real server. */
+type WsConfig = Partial<
+  Pick<Config & { wsPingIntervalMs: number; wsStallMs: number }, 'wsPingIntervalMs' | 'wsStallMs'>
+>;
+
+export function resolveGatewayOptions(config: Config, given: Partial<GatewayOptions> = {}): GatewayOptions {
+  const c = config as Config & WsConfig;
+  const o: GatewayOptions = {
+    ...DEFAULT_GATEWAY_OPTIONS,
+    ...(c.wsPingIntervalMs ? { pingIntervalMs: c.wsPingIntervalMs } : {}),
+    ...(c.wsStallMs ? { stallMs: c.wsStallMs } : {}),
+    ...given,
+  };
+  // Stores cap one read at 10,000 rows; a page must stay under that cap, or a full page would look short.
+  o.pageSize = Math.max(1, Math.min(o.pageSize, 5_000));
+  o.resumeBytes = Math.min(o.resumeBytes, o.pauseBytes);
+  return o;
+}

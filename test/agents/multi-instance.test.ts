@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type TestDatabase, createTestDatabase, pgSkipReason } from '../helpers/pg.ts';
+import { type TestServer, startServer } from '../helpers/server.ts';
+import {
+  type Json,
+  eventOf,
+  finished,
+  getSession,
+  newConversation,
+  send,
+  textOf,
+  waitFor,
+} from './helpers.ts';
+
+// Two servers on one PostgreSQL database. A turn runs in the instance that claimed it; a person may
+// answer its permission request or cancel it through the other one: both only write to the store,
+// and the runner holding the lease learns of it from the log.
+
+const pgSkip = await pgSkipReason();
+
+describe('agents across instances (PostgreSQL)', { skip: pgSkip }, () => {
+  let db: TestDatabase;
+  let a: TestServer;
+  let b: TestServer | null = null;
+
+  before(async () => {
+    db = await createTestDatabase('agents');
+    a = await startServer({
+      env: { DATABASE_URL: db.url, GMGUI_DEMO_STEP_MS: '1', GMGUI_DEMO_LONG_MS: '30000' },
+    });
+  });
+
+  after(async () => {
+    await b?.stop();
+    await a?.stop();
+    await b?.cleanup();
+    await a?.cleanup();
+    await db?.drop();
+  });
+
+  test('a permission answered and a turn cancelled through another instance', async () => {
+    const conv = await newConversation(a, 'demo');
+    const asked = await send(a, conv.id, 'edit the notes');
+    const ask = await eventOf(a, asked.id, 'permission_requested');
+    const longConv = await newConversation(a, 'demo');
+    const long = await send(a, longConv.id, '/long');
+    await waitFor('streaming', async () =>
+      (await getSession(a, long.id)).events.some((e: Json) => e.type === 'text_delta'),
+    );
+
+    // Both turns are held by A's runner; B starts only now, on the same database and roots.
+    b = await startServer({
+      rootDir: a.rootDir,
+      env: { DATABASE_URL: db.url, GMGUI_DEMO_STEP_MS: '1', GMGUI_DEMO_LONG_MS: '30000' },
+    });
+    const answered = await b.api('POST', `/api/sessions/${asked.id}/permissions/${ask.requestId}`, {
+      optionId: 'allow_once',
+    });
+    assert.equal(answered.status, 200);
+    const done = await finished(b, asked.id);
+    assert.equal(done.session.status, 'completed');
+    assert.match(textOf(done.events), /You asked/);
+
+    const cancel = await b.api('POST', `/api/sessions/${long.id}/cancel`);
+    assert.equal(cancel.status, 202);
+    const cancelled = await finished(b, long.id);
+    assert.equal(cancelled.session.status, 'cancelled');
+  });
+});

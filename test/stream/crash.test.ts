@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import {
+  assertStrictlyIncreasing,
+  type Ev,
+  isFinish,
+  newConversation,
+  sendMessage,
+  sessionFinished,
+  storedEvents,
+  stream,
+  textOf,
+} from './helpers.ts';
+
+// Issue 4 "Must show" (d) and CONTRACT section 7: kill -9 of the server in the middle of a streamed
+// answer, restart on the same data dir. The turn is `interrupted` (never re-run silently), every event
+// a client was shown is still in the log, a client resumes with its cursor, and new work runs. Then the
+// interrupted turn is retried: a new, visible session, idempotent with a key.
+
+const servers: TestServer[] = [];
+after(async () => {
+  for (const s of servers) await s.stop();
+  await servers[0]?.cleanup();
+});
+
+test('kill -9 mid-stream, restart: interrupted, nothing shown is lost, resume and new messages work, retry', async () => {
+  const first = await startServer();
+  servers.push(first);
+  const id = await newConversation(first);
+  const c = stream(first, id, 0);
+  const sessionId = await sendMessage(first, id, 'Tell me a long story /long');
+  await c.until(() => c.events.filter((e) => e.type === 'text_delta').length >= 40, 20_000, '40 chunks');
+  await first.kill9();
+  await c.closed;
+  const shown = c.events.slice();
+  assertStrictlyIncreasing(shown);
+  assert.ok(!shown.some((e) => isFinish(e, sessionId)), 'killed before the turn ended');
+
+  const s = await startServer({ dataDir: first.dataDir, rootDir: first.rootDir, token: first.token });
+  servers.push(s);
+
+  // Recovery ran at start: the turn whose prompt the agent had received is interrupted, with an event.
+  const got = await s.api('GET', `/api/sessions/${sessionId}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.body.session.status, 'interrupted');
+  assert.equal(typeof got.body.session.error, 'string');
+  const interruptedEvent = (got.body.events as Ev[]).find(
+    (e) => e.type === 'session_updated' && e.status === 'interrupted',
+  );
+  assert.ok(interruptedEvent, 'an event says the session was interrupted');
+
+  // Every event the client was shown before the kill is in the log, unchanged.
+  const stored = await storedEvents(s, id);
+  const bySeq = new Map(stored.map((e) => [e.seq, e]));
+  for (const e of shown) assert.deepEqual(bySeq.get(e.seq), e, `event ${e.seq} survived the kill`);
+  assert.ok(textOf(stored, sessionId).startsWith(textOf(shown, sessionId)), 'the partial answer is kept');
+
+  // The client resumes from its last seq and ends with exactly the stored log.
+  const resumed = stream(s, id, shown[shown.length - 1].seq);
+  await resumed.untilFinished(sessionId);
+  const union = [...shown, ...resumed.events];
+  assertStrictlyIncreasing(union);
+  const end = stored.findIndex((e) => isFinish(e, sessionId));
+  assert.deepEqual(union.slice(0, end + 1), stored.slice(0, end + 1));
+
+  // A new message works on the restarted server.
+  const next = await sendMessage(s, id, '/quick');
+  assert.equal((await sessionFinished(s, next)).status, 'completed');
+  await resumed.untilFinished(next);
+
+  // Retry: a new visible session for the same user message; the same key replays the same response.
+  const key = { 'idempotency-key': `retry-${sessionId}` };
+  const r1 = await s.api('POST', `/api/sessions/${sessionId}/retry`, {}, key);
+  assert.equal(r1.status, 201, r1.text);
+  const r2 = await s.api('POST', `/api/sessions/${sessionId}/retry`, {}, key);
+  assert.equal(r2.status, 201);
+  assert.equal(r2.text, r1.text, 'the replay is the first response');
+  const retried = r1.body.session;
+  assert.notEqual(retried.id, sessionId);
+  assert.equal(retried.retryOf, sessionId);
+  assert.equal(retried.messageId, got.body.session.messageId, 'same user message');
+  const done = await sessionFinished(s, retried.id);
+  assert.equal(done.status, 'completed');
+  const sessions = (await s.api('GET', `/api/conversations/${id}/sessions`)).body.sessions as Array<{
+    id: string;
+  }>;
+  assert.equal(sessions.filter((x) => x.id === retried.id).length, 1, 'one retry session, listed');
+  assert.equal(sessions.length, 3, 'interrupted + quick + one retry');
+  await resumed.untilFinished(retried.id);
+  const created = resumed.events.filter((e) => e.type === 'session_created' && e.sessionId === retried.id);
+  assert.equal(created.length, 1, 'the retry is visible on the stream once');
+
+  // The original stays interrupted; a completed session cannot be retried.
+  assert.equal((await s.api('GET', `/api/sessions/${sessionId}`)).body.session.status, 'interrupted');
+  assert.equal((await s.api('POST', `/api/sessions/${next}/retry`, {})).status, 409);
+  await resumed.close();
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import {
+  assertStrictlyIncreasing,
+  Client,
+  type Ev,
+  isFinish,
+  newConversation,
+  sendMessage,
+  sessionFinished,
+  sleep,
+  storedEvents,
+  stream,
+  writeStampAgentsFile,
+  wsUrl,
+} from './helpers.ts';
+import { type InProcess, startInProcess } from './in-process.ts';
+
+// The gateway's limits, with the real server started in-process so they can be set far below the
+// defaults: heartbeats drop a peer that stopped answering pings; a client stuck longer than the stall
+// limit is told to reconnect (4008), and doing so with its last seq loses nothing.
+
+/** Pings every 200 ms. */
+let s: InProcess;
+/** Gives up on a client stuck for 1 s; pings too rarely to interfere. */
+let stall: InProcess;
+let agentsDir: string;
+
+before(async () => {
+  agentsDir = await mkdtemp(join(tmpdir(), 'gmgui-agents-'));
+  const agentsFile = await writeStampAgentsFile(agentsDir);
+  [s, stall] = await Promise.all([
+    startInProcess({ wsPingIntervalMs: 200 }),
+    startInProcess({ wsPingIntervalMs: 60_000, wsStallMs: 1_000, agentsFile }),
+  ]);
+});
+after(async () => {
+  await Promise.all([s.stop(), stall.stop()]);
+  await rm(agentsDir, { recursive: true, force: true });
+});
+
+describe('gateway limits', () => {
+  test('heartbeat: a peer that stops answering pings is dropped; one that answers stays', async () => {
+    const id = await newConversation(s);
+    const headers = { authorization: `Bearer ${s.token}` };
+    const deaf = new Client(
+      new WebSocket(wsUrl(s, `/stream?conversationId=${id}`), { headers, autoPong: false }),
+      false,
+    );
+    const alive = new Client(new WebSocket(wsUrl(s, `/stream?conversationId=${id}`), { headers }), false);
+    let pings = 0;
+    alive.ws.on('ping', () => pings++);
+    await Promise.all([deaf.opened, alive.opened]);
+    const closed = await Promise.race([deaf.closed, sleep(3_000).then(() => null)]);
+    assert.ok(closed, 'the silent peer was dropped');
+    assert.equal(closed.code, 1006, 'cut, not closed politely: it was not answering');
+    assert.equal(alive.ws.readyState, WebSocket.OPEN);
+    assert.ok(pings >= 2, `pings were sent (${pings})`);
+    await alive.close();
+  });
+
+  test('a client stuck past the stall limit is closed; reconnecting with its last seq loses nothing', async () => {
+    const id = await newConversation(stall, 'stamp');
+    const fast = stream(stall, id, 0);
+    const stuck = stream(stall, id, 0);
+    await Promise.all([fast.opened, stuck.opened]);
+    stuck.tcp().pause();
+    const sessionId = await sendMessage(stall, id, 'stamp chunks=1500 size=4096 interval=0');
+    await fast.untilFinished(sessionId, 60_000);
+    assert.equal((await sessionFinished(stall, sessionId, 30_000, id)).status, 'completed');
+    // Past the stall limit the server gives up on it (its socket is cut if it cannot even read the close frame).
+    await sleep(2_500);
+    stuck.tcp().resume();
+    const closed = await stuck.closed;
+    // Nothing but the stall limit closes it here: it reads again and still finds its socket closed. The close
+    // frame (4008) is queued behind the data it did not read, so it usually sees its socket cut instead.
+    assert.ok([4008, 1006].includes(closed.code), `closed with ${closed.code} ${closed.reason}`);
+    const before = stuck.events.slice();
+    assert.ok(!before.some((e) => isFinish(e, sessionId)), 'it had not received everything');
+    const again = stream(stall, id, before.length ? before[before.length - 1].seq : 0);
+    await again.untilFinished(sessionId, 60_000);
+    const union: Ev[] = [...before, ...again.events];
+    assertStrictlyIncreasing(union);
+    const stored = await storedEvents(stall, id);
+    const end = stored.findIndex((e) => isFinish(e, sessionId));
+    assert.deepEqual(union.slice(0, end + 1), stored.slice(0, end + 1));
+    assert.deepEqual(fast.events.slice(0, end + 1), stored.slice(0, end + 1));
+    await Promise.all([fast.close(), again.close()]);
+  });
+});

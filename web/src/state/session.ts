@@ -1,0 +1,262 @@
+// One agent turn (a "session" in the contract's words) as the client shows it.
+//
+// A SessionView is always the fold of its event log: `log` holds the session's events sorted by
+// seq, each seq once. Events usually arrive in order and are folded incrementally; an event that
+// arrives out of order (a REST hydration racing the live stream) makes the view refold from the
+// whole log, so the result never depends on arrival order.
+
+import type {
+  GmEvent,
+  Message,
+  PermissionOption,
+  PlanEntry,
+  Session,
+  SessionStatus,
+  ToolCallContentItem,
+  ToolLocation,
+} from '../types';
+import { sessionErrorText } from '../types';
+
+export interface ToolCallView {
+  toolCallId: string;
+  title: string;
+  kind: string;
+  status: string;
+  content: ToolCallContentItem[];
+  locations: ToolLocation[];
+  rawInput?: unknown;
+}
+
+export interface PermissionView {
+  requestId: string;
+  title: string;
+  toolCallId: string | null;
+  options: PermissionOption[];
+}
+
+/** What the turn shows, in the order the agent produced it. */
+export type SessionItem =
+  | { kind: 'text'; text: string }
+  | { kind: 'thought'; text: string }
+  | { kind: 'tool'; toolCallId: string }
+  | { kind: 'plan' };
+
+export interface SessionView {
+  id: string;
+  messageId: string | null;
+  /** The session row from a REST snapshot (or the newest one an event carried). */
+  base: Session | null;
+  status: SessionStatus;
+  error: string;
+  stopReason: string | null;
+  items: SessionItem[];
+  tools: Record<string, ToolCallView>;
+  plan: PlanEntry[] | null;
+  /** Permission requests still waiting for an answer. */
+  permissions: PermissionView[];
+  /** The assistant message the session ended with, when an event carried it. */
+  answer: Message | null;
+  /** Sorted by seq, unique. */
+  log: GmEvent[];
+  /** True when `log` is known to start at the session's beginning (details can be shown). */
+  complete: boolean;
+}
+
+export function emptySession(id: string, base: Session | null = null): SessionView {
+  return {
+    id,
+    messageId: base?.messageId ?? null,
+    base,
+    status: base?.status ?? 'pending',
+    error: sessionErrorText(base?.error ?? null),
+    stopReason: base?.stopReason ?? null,
+    items: [],
+    tools: {},
+    plan: null,
+    permissions: [],
+    answer: null,
+    log: [],
+    complete: false,
+  };
+}
+
+export const FINISHED: ReadonlySet<string> = new Set(['completed', 'error', 'cancelled', 'interrupted']);
+
+export function isActive(status: SessionStatus): boolean {
+  return status === 'pending' || status === 'processing';
+}
+
+function str(v: unknown, fallback = ''): string {
+  return typeof v === 'string' ? v : fallback;
+}
+
+function asObject(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function isSession(v: unknown): v is Session {
+  const o = asObject(v);
+  return !!o && typeof o.id === 'string' && typeof o.status === 'string';
+}
+
+function isMessage(v: unknown): v is Message {
+  const o = asObject(v);
+  return !!o && typeof o.id === 'string' && typeof o.role === 'string';
+}
+
+function appendText(items: SessionItem[], kind: 'text' | 'thought', text: string): SessionItem[] {
+  if (!text) return items;
+  const last = items[items.length - 1];
+  if (last && last.kind === kind) {
+    const next = items.slice();
+    next[next.length - 1] = { kind, text: last.text + text };
+    return next;
+  }
+  return [...items, { kind, text }];
+}
+
+function toolFromEvent(ev: GmEvent, prev: ToolCallView | undefined): ToolCallView {
+  const id = str(ev.toolCallId);
+  return {
+    toolCallId: id,
+    title: str(ev.title, prev?.title ?? 'Tool call'),
+    kind: str(ev.kind, prev?.kind ?? 'other'),
+    status: str(ev.status, prev?.status ?? 'pending'),
+    content: Array.isArray(ev.content) ? (ev.content as ToolCallContentItem[]) : (prev?.content ?? []),
+    locations: Array.isArray(ev.locations) ? (ev.locations as ToolLocation[]) : (prev?.locations ?? []),
+    rawInput: ev.rawInput !== undefined ? ev.rawInput : prev?.rawInput,
+  };
+}
+
+function permissionTitle(toolCall: unknown): { title: string; toolCallId: string | null } {
+  const o = asObject(toolCall);
+  if (!o) return { title: 'The agent asks for permission', toolCallId: null };
+  return {
+    title: str(o.title, 'The agent asks for permission'),
+    toolCallId: typeof o.toolCallId === 'string' ? o.toolCallId : null,
+  };
+}
+
+/** Applies one event to the derived fields (not to `log`). Unknown types change nothing. */
+function step(s: SessionView, ev: GmEvent): SessionView {
+  switch (ev.type) {
+    case 'session_created':
+    case 'session_updated': {
+      const session = isSession(ev.session) ? ev.session : null;
+      const status = (str(ev.status) || session?.status || s.status) as SessionStatus;
+      const next: SessionView = {
+        ...s,
+        base: session ?? s.base,
+        messageId: session?.messageId ?? s.messageId,
+        status,
+        error: ev.error !== undefined ? sessionErrorText(ev.error as Session['error']) : s.error,
+        stopReason: session?.stopReason ?? s.stopReason,
+      };
+      if (session?.error && !next.error) next.error = sessionErrorText(session.error);
+      if (isMessage(ev.message)) next.answer = ev.message;
+      // A finished turn waits for nothing: stale permission cards would be unanswerable.
+      if (FINISHED.has(status)) next.permissions = [];
+      return next;
+    }
+    case 'text_delta':
+      return { ...s, items: appendText(s.items, 'text', str(ev.text)) };
+    case 'thought_delta':
+      return { ...s, items: appendText(s.items, 'thought', str(ev.text)) };
+    case 'tool_call':
+    case 'tool_update': {
+      const id = str(ev.toolCallId);
+      if (!id) return s;
+      const prev = s.tools[id];
+      const tools = { ...s.tools, [id]: toolFromEvent(ev, prev) };
+      const items: SessionItem[] = prev ? s.items : [...s.items, { kind: 'tool', toolCallId: id }];
+      return { ...s, tools, items };
+    }
+    case 'plan': {
+      const entries = Array.isArray(ev.entries) ? (ev.entries as PlanEntry[]) : [];
+      // The plan is replaced whole on every update and shown once, where it first appeared.
+      const items: SessionItem[] = s.plan ? s.items : [...s.items, { kind: 'plan' }];
+      return { ...s, plan: entries, items };
+    }
+    case 'permission_requested': {
+      const requestId = str(ev.requestId);
+      if (!requestId || s.permissions.some((p) => p.requestId === requestId)) return s;
+      if (FINISHED.has(s.status)) return s;
+      const options = Array.isArray(ev.options) ? (ev.options as PermissionOption[]) : [];
+      return {
+        ...s,
+        permissions: [...s.permissions, { requestId, ...permissionTitle(ev.toolCall), options }],
+      };
+    }
+    case 'permission_resolved': {
+      const requestId = str(ev.requestId);
+      return { ...s, permissions: s.permissions.filter((p) => p.requestId !== requestId) };
+    }
+    case 'done':
+      return { ...s, stopReason: str(ev.stopReason) || s.stopReason };
+    case 'error':
+      return { ...s, error: str(ev.message) || s.error };
+    default:
+      return s;
+  }
+}
+
+/**
+ * Adds events to the session. Seqs already in the log are ignored; in-order events fold
+ * incrementally, anything else refolds from the start.
+ */
+export function addEvents(s: SessionView, events: readonly GmEvent[]): SessionView {
+  let cur = s;
+  let needRefold = false;
+  let log = s.log;
+  let copied = false;
+  for (const ev of events) {
+    const last = log[log.length - 1];
+    if (!last || ev.seq > last.seq) {
+      if (!copied) {
+        log = log.slice();
+        copied = true;
+      }
+      log.push(ev);
+      if (!needRefold) cur = step(cur, ev);
+      continue;
+    }
+    // Out of order or duplicate: insert only if the seq is new.
+    const idx = lowerBound(log, ev.seq);
+    if (log[idx]?.seq === ev.seq) continue;
+    if (!copied) {
+      log = log.slice();
+      copied = true;
+    }
+    log.splice(idx, 0, ev);
+    needRefold = true;
+  }
+  if (!copied) return s;
+  if (needRefold) return refold({ ...s, log });
+  return { ...cur, log };
+}
+
+function lowerBound(log: readonly GmEvent[], seq: number): number {
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((log[mid] as GmEvent).seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Recomputes every derived field from `base` and `log`. */
+export function refold(s: SessionView): SessionView {
+  let cur: SessionView = { ...emptySession(s.id, s.base), log: s.log, complete: s.complete };
+  if (!cur.messageId) cur.messageId = s.messageId;
+  for (const ev of s.log) cur = step(cur, ev);
+  return cur;
+}
+
+/** The concatenated answer text streamed so far. */
+export function streamedText(s: SessionView): string {
+  let out = '';
+  for (const it of s.items) if (it.kind === 'text') out += it.text;
+  return out;
+}

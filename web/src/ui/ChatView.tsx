@@ -1,0 +1,148 @@
+import { useEffect } from 'preact/hooks';
+import { activeSessions } from '../state/conversation';
+import { titleOf } from '../state/conversations';
+import { Composer } from './Composer';
+import { ConnBadge } from './ConnBadge';
+import { useApp, useClient } from './context';
+import { Icon } from './Icon';
+import { Timeline } from './Timeline';
+import { STATUS_LABEL } from './Turn';
+
+/** One word for the whole conversation: what is the agent doing right now? */
+function useConversationState(): { text: string; kind: string } {
+  return useApp((s) => {
+    const v = s.view;
+    if (!v) return IDLE;
+    let waiting = false;
+    for (const sid of v.sessionOrder) if (v.sessions[sid]?.permissions.length) waiting = true;
+    if (waiting) return WAITING;
+    const active = activeSessions(v);
+    if (active.some((x) => x.status === 'processing')) return RUNNING;
+    if (active.length) return QUEUED;
+    const last = v.sessions[v.sessionOrder[v.sessionOrder.length - 1] ?? ''];
+    if (!last) return IDLE;
+    return LAST[last.status] ?? IDLE;
+  });
+}
+
+// Constant objects, so the selector's result is stable between renders.
+const IDLE = { text: 'Idle', kind: 'idle' };
+const WAITING = { text: 'Waiting for you', kind: 'waiting' };
+const RUNNING = { text: 'Running', kind: 'processing' };
+const QUEUED = { text: 'Queued', kind: 'pending' };
+const LAST: Record<string, { text: string; kind: string }> = Object.fromEntries(
+  ['completed', 'error', 'cancelled', 'interrupted'].map((k) => [
+    k,
+    { text: STATUS_LABEL[k] as string, kind: k },
+  ]),
+);
+
+function Header({ onMenu }: { onMenu: () => void }) {
+  const conv = useApp((s) =>
+    s.selectedId ? (s.view?.conversation ?? s.list.byId[s.selectedId] ?? null) : null,
+  );
+  const agentName = useApp((s) => s.agents?.find((a) => a.id === conv?.agentId)?.name ?? conv?.agentId ?? '');
+  const state = useConversationState();
+  // The tab title tells which conversation this is, and when the agent waits for an answer.
+  useEffect(() => {
+    const base = conv ? `${titleOf(conv)} · gmgui` : 'gmgui';
+    document.title = state.kind === 'waiting' ? `(!) ${base}` : base;
+  }, [conv, state]);
+  return (
+    <header class="chat-head">
+      <button type="button" class="icon-btn menu-btn" onClick={onMenu} aria-label="Show conversations">
+        <Icon name="menu" size={20} />
+      </button>
+      <div class="chat-title">
+        <h2>{conv ? titleOf(conv) : 'gmgui'}</h2>
+        {conv ? (
+          <p class="chat-meta">
+            <span>{agentName}</span>
+            {conv.cwd ? <span title={conv.cwd}> · {conv.cwd}</span> : null}
+          </p>
+        ) : null}
+      </div>
+      {conv ? (
+        <span class={`pill pill-${state.kind}`} data-conversation-state={state.kind}>
+          {state.kind === 'processing' ? <span class="spinner" aria-hidden="true" /> : null}
+          {state.text}
+        </span>
+      ) : null}
+      <ConnBadge />
+    </header>
+  );
+}
+
+/** Announces turn state changes to screen readers without reading the streaming text aloud. */
+function Announcer() {
+  const state = useConversationState();
+  return (
+    <div class="sr-only" aria-live="polite">
+      {state.kind === 'idle' ? '' : `Agent: ${state.text}`}
+    </div>
+  );
+}
+
+function Empty() {
+  const client = useClient();
+  return (
+    <div class="empty">
+      <h2>Drive coding agents from your browser</h2>
+      <p>
+        Conversations survive closed tabs, lost networks and server restarts. Open one on the left or start a
+        new one.
+      </p>
+      <button type="button" class="btn primary" onClick={() => client.openNewDialog()}>
+        New conversation
+      </button>
+      <dl class="shortcuts">
+        <dt>
+          <kbd>Alt</kbd>+<kbd>N</kbd>
+        </dt>
+        <dd>new conversation</dd>
+        <dt>
+          <kbd>Enter</kbd> / <kbd>Shift</kbd>+<kbd>Enter</kbd>
+        </dt>
+        <dd>send / new line</dd>
+        <dt>
+          <kbd>Esc</kbd>
+        </dt>
+        <dd>stop the agent</dd>
+        <dt>
+          <kbd>Ctrl</kbd>+<kbd>K</kbd>
+        </dt>
+        <dd>search conversations</dd>
+      </dl>
+    </div>
+  );
+}
+
+export function ChatView({ onMenu }: { onMenu: () => void }) {
+  const client = useClient();
+  const status = useApp((s) => s.viewStatus);
+  const error = useApp((s) => s.viewError);
+  const selected = useApp((s) => s.selectedId);
+  return (
+    <main class="main" id="main" aria-label="Conversation">
+      <Header onMenu={onMenu} />
+      {status === 'idle' ? <Empty /> : null}
+      {status === 'loading' ? (
+        <div class="center muted" role="status">
+          <span class="spinner" aria-hidden="true" />{' '}
+          {error ? `Waiting for the server… (${error})` : 'Loading…'}
+        </div>
+      ) : null}
+      {status === 'missing' || status === 'error' ? (
+        <div class="center" role="alert">
+          <p>{error}</p>
+          <button type="button" class="btn" onClick={() => client.select(null)}>
+            Close
+          </button>
+        </div>
+      ) : null}
+      {status === 'ready' ? <Timeline /> : null}
+      {selected ? <Composer /> : null}
+      <Announcer />
+    </main>
+  );
+}
