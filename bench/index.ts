@@ -35,7 +35,9 @@ function printGeneric(value: unknown, indent = '  '): void {
       console.log(`${indent}${k}:`);
       printGeneric(v, `${indent}  `);
     } else {
-      console.log(`${indent}${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`);
+      console.log(
+        `${indent}${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`,
+      );
     }
   }
 }
@@ -50,7 +52,9 @@ async function main(): Promise<void> {
       continue;
     }
     const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    const runs = Object.entries(mod).filter(([name, v]) => /^run\w*Bench$/.test(name) && typeof v === 'function');
+    const runs = Object.entries(mod).filter(
+      ([name, v]) => /^run\w*Bench$/.test(name) && typeof v === 'function',
+    );
     if (runs.length === 0) {
       console.log(`  skipped: bench/${area}.ts exports no run…Bench function`);
       continue;

@@ -28,6 +28,7 @@ const BARE = join(import.meta.dirname, '..', 'test', 'fixtures', 'agents', 'stre
 const LATENCY_CHUNKS = 300;
 const LATENCY_INTERVAL_MS = 10;
 const FLOOD_CHUNKS = 20_000;
+const SMALL_YOUNG_GEN = '--max-semi-space-size=4';
 
 interface Dist {
   p50: number;
@@ -47,6 +48,8 @@ export interface StreamBenchResult {
   resume: Array<{ history: number; nearEndMs: number; middleMs: number }>;
   resumeRatio: number;
   memory: { conversations: number; clients: number; idleMb: number; peakMb: number; afterMb: number };
+  /** The same with the young generation capped (NODE_OPTIONS=--max-semi-space-size=4), for comparison. */
+  memorySmallYoungGen: StreamBenchResult['memory'];
   targets: { p99At10ClientsUnder20ms: boolean; resumeRatioAtMost2: boolean; memoryUnder150Mb: boolean };
 }
 
@@ -242,10 +245,12 @@ async function resumeMs(s: TestServer, conversationId: string, after: number): P
   });
   const ms = performance.now() - t0;
   ws.terminate();
+  // The server may still be sending the rest of the history to the socket it has not yet seen close.
+  await sleep(100);
   return ms;
 }
 
-async function resumeBench(): Promise<StreamBenchResult['resume']> {
+export async function resumeBench(): Promise<StreamBenchResult['resume']> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gmgui-bench-resume-'));
   const rootDir = await mkdtemp(join(tmpdir(), 'gmgui-bench-root-'));
   let s: TestServer | null = null;
@@ -277,7 +282,11 @@ async function resumeBench(): Promise<StreamBenchResult['resume']> {
   }
 }
 
-async function memoryBench(agentsFile: string): Promise<StreamBenchResult['memory']> {
+/** `nodeOptions`: extra V8 flags for the server process (NODE_OPTIONS), to compare heap settings. */
+export async function memoryBench(
+  agentsFile: string,
+  nodeOptions?: string,
+): Promise<StreamBenchResult['memory']> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gmgui-bench-mem-'));
   const rootDir = await mkdtemp(join(tmpdir(), 'gmgui-bench-root-'));
   let s: TestServer | null = null;
@@ -285,7 +294,11 @@ async function memoryBench(agentsFile: string): Promise<StreamBenchResult['memor
   try {
     const conversations = 100;
     const cursors = await seed(dataDir, rootDir, Array(conversations).fill(1_000), 'stamp');
-    s = await startServer({ dataDir, rootDir, env: { GMGUI_AGENTS_FILE: agentsFile } });
+    s = await startServer({
+      dataDir,
+      rootDir,
+      env: { GMGUI_AGENTS_FILE: agentsFile, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+    });
     const pid = s.proc.pid as number;
     await sleep(1_000);
     const idleMb = rssMb(pid);
@@ -357,6 +370,7 @@ export async function runStreamBench(): Promise<StreamBenchResult> {
     const resume = await resumeBench();
     log('memory with 100 conversations and 100 clients');
     const memory = await memoryBench(agentsFile);
+    const memorySmallYoungGen = await memoryBench(agentsFile, SMALL_YOUNG_GEN);
     const resumeRatio = resume[1].nearEndMs / resume[0].nearEndMs;
     const at10 = latency.find((l) => l.clients === 10);
     return {
@@ -365,6 +379,7 @@ export async function runStreamBench(): Promise<StreamBenchResult> {
       resume,
       resumeRatio,
       memory,
+      memorySmallYoungGen,
       targets: {
         p99At10ClientsUnder20ms: !!at10 && at10.gmgui.p99 < 20,
         resumeRatioAtMost2: resumeRatio <= 2 && resume[1].middleMs / resume[0].middleMs <= 2,
@@ -402,6 +417,10 @@ export function printStreamBench(r: StreamBenchResult): void {
   const m = r.memory;
   console.log(
     `  server RSS, ${m.conversations} conversations and ${m.clients} clients (each on /ws: sync + its conversation from 0): idle ${m.idleMb.toFixed(0)} MB, peak ${m.peakMb.toFixed(0)} MB, after ${m.afterMb.toFixed(0)} MB (target < 150)`,
+  );
+  const y = r.memorySmallYoungGen;
+  console.log(
+    `    the same with NODE_OPTIONS=${SMALL_YOUNG_GEN}: idle ${y.idleMb.toFixed(0)} MB, peak ${y.peakMb.toFixed(0)} MB, after ${y.afterMb.toFixed(0)} MB`,
   );
   console.log(
     `  targets: p99 < 20 ms at 10 clients ${r.targets.p99At10ClientsUnder20ms ? 'MET' : 'MISSED'}; resume ratio ≤ 2 ${r.targets.resumeRatioAtMost2 ? 'MET' : 'MISSED'}; memory < 150 MB ${r.targets.memoryUnder150Mb ? 'MET' : 'MISSED'}`,

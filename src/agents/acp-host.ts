@@ -39,6 +39,8 @@ export interface OpenedSession {
   acpSessionId: string;
   how: 'new' | 'loaded' | 'resumed';
   modes: AgentModes | null;
+  /** The session's configuration options (ACP `configOptions`), shown to clients; null when none. */
+  configOptions: unknown[] | null;
 }
 
 const CLIENT_INFO = { name: 'gmgui', version: '0.1.0' };
@@ -175,7 +177,7 @@ export class AgentHost {
           }),
         );
         this.acpSessionId = storedId;
-        return { acpSessionId: storedId, how: 'loaded', modes: parseModes(r?.modes) };
+        return { acpSessionId: storedId, how: 'loaded', ...sessionState(r) };
       } catch (err) {
         if (err instanceof AgentFault) throw err;
         this.opts.log.warn(
@@ -195,7 +197,7 @@ export class AgentHost {
           }),
         );
         this.acpSessionId = storedId;
-        return { acpSessionId: storedId, how: 'resumed', modes: parseModes(r?.modes) };
+        return { acpSessionId: storedId, how: 'resumed', ...sessionState(r) };
       } catch (err) {
         if (err instanceof AgentFault) throw err;
         this.opts.log.warn(
@@ -208,7 +210,7 @@ export class AgentHost {
       this.agent().request(acp.methods.agent.session.new, { cwd: this.cwd, mcpServers: [] }),
     );
     this.acpSessionId = r.sessionId;
-    return { acpSessionId: r.sessionId, how: 'new', modes: parseModes(r.modes) };
+    return { acpSessionId: r.sessionId, how: 'new', ...sessionState(r) };
   }
 
   async prompt(blocks: acp.ContentBlock[]): Promise<acp.PromptResponse> {
@@ -229,9 +231,7 @@ export class AgentHost {
     const modes = this.modes;
     if (!sessionId || !modes) return false;
     try {
-      await this.call(() =>
-        this.agent().request(acp.methods.agent.session.setMode, { sessionId, modeId }),
-      );
+      await this.call(() => this.agent().request(acp.methods.agent.session.setMode, { sessionId, modeId }));
     } catch (err) {
       if (this.fault) throw this.fault;
       this.opts.log.warn(
@@ -346,7 +346,9 @@ export class AgentHost {
     const changed = modes.currentModeId !== update.currentModeId;
     this.modes = { ...modes, currentModeId: update.currentModeId };
     if (changed) this.opts.onModeReport?.(update.currentModeId);
-    return Array.isArray(update.availableModes) ? update : { ...update, availableModes: modes.availableModes };
+    return Array.isArray(update.availableModes)
+      ? update
+      : { ...update, availableModes: modes.availableModes };
   }
 
   private clientApp(): acp.ClientApp {
@@ -397,6 +399,15 @@ export class AgentHost {
       throw acp.RequestError.sessionNotFound(sessionId);
     return this.folder;
   }
+}
+
+/** What a session/new, session/load or session/resume answer says about the session's state. */
+function sessionState(r: unknown): Pick<OpenedSession, 'modes' | 'configOptions'> {
+  const o = (r ?? {}) as { modes?: unknown; configOptions?: unknown };
+  return {
+    modes: parseModes(o.modes),
+    configOptions: Array.isArray(o.configOptions) && o.configOptions.length ? o.configOptions : null,
+  };
 }
 
 interface ModeUpdate {

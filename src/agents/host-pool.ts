@@ -107,9 +107,11 @@ export class HostPool {
     const host = this.hosts.get(conversationId);
     if (!host?.alive || !host.acpSessionId || host.modes?.currentModeId === modeId) return;
     if (!offersMode(host.modes, modeId)) return;
-    host.setMode(modeId).catch((err) =>
-      this.o.log.warn({ conversationId, modeId, err: String(err) }, 'could not switch the agent mode'),
-    );
+    host
+      .setMode(modeId)
+      .catch((err) =>
+        this.o.log.warn({ conversationId, modeId, err: String(err) }, 'could not switch the agent mode'),
+      );
   }
 
   discardConversation(conversationId: string): void {

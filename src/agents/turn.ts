@@ -222,6 +222,8 @@ export class Turn implements TurnSink {
         const opened = await host.openSession(conversation.acpSessionId);
         // The modes the session opened with, as a `mode` event like the agent's own updates.
         if (opened.modes) this.onUpdate({ sessionUpdate: 'current_mode_update', ...opened.modes });
+        if (opened.configOptions)
+          this.onUpdate({ sessionUpdate: 'config_option_update', configOptions: opened.configOptions });
         const remembered = await this.writer.run(async (tx, events) => {
           await appendAgentOutput(tx, { sessionId: this.sessionId, owner: this.deps.owner, events });
           return recordAgentSession(tx, {

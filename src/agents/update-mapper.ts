@@ -69,6 +69,13 @@ export function mapSessionUpdate(update: unknown): MappedEvent {
         ...(Array.isArray(update.availableModes) ? { availableModes: update.availableModes } : {}),
         ...meta,
       };
+    case 'config_option_update':
+      // The full list of the session's configuration options with their current values.
+      return {
+        type: 'config',
+        configOptions: Array.isArray(update.configOptions) ? update.configOptions : [],
+        ...meta,
+      };
     case 'available_commands_update':
       return {
         type: 'commands',

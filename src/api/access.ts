@@ -122,7 +122,13 @@ export function accessControl(app: FastifyInstance, opts: AccessOptions): void {
         `${COOKIE_NAME}=${encodeURIComponent(opts.token)}; Path=${base || '/'}; HttpOnly; SameSite=Strict; Max-Age=31536000`,
       );
     }
-    if (publicPaths.has(path) || !protectedPrefixes.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p))) {
+    // Judge by the route the router actually chose as well as by the raw path: the router decodes
+    // percent-escapes, so "/%61pi/conversations" reaches /api/conversations while its raw path does not
+    // start with /api/ (that was a way in without the token).
+    const route = req.routeOptions?.url;
+    const isProtected = (p: string) => protectedPrefixes.some((pre) => p === pre.replace(/\/$/, '') || p.startsWith(pre));
+    const needsToken = route !== undefined ? isProtected(route) || isProtected(path) : isProtected(path);
+    if (!needsToken || publicPaths.has(route ?? path)) {
       return;
     }
     const auth = req.headers.authorization;

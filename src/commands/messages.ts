@@ -32,7 +32,7 @@ export function newSession(
 export async function sendMessage(
   tx: Tx,
   conversationId: string,
-  input: { content: string; agentId?: string; folderContext?: { path: string } },
+  input: { content: string; agentId?: string; folderContext?: { path: string }; idempotencyKey?: string },
 ): Promise<{ message: Message; session: Session }> {
   const c = await tx.getConversation(conversationId);
   if (!c) throw notFound('Conversation');
@@ -47,7 +47,8 @@ export async function sendMessage(
     ...(input.folderContext ? { folderContext: { path: input.folderContext.path } } : {}),
     created_at: tx.now,
   };
-  await recordMessage(tx, message);
+  // The key travels on the event so a client's unsent copy is matched exactly, even before the reply.
+  await recordMessage(tx, message, input.idempotencyKey);
   await recordSessionCreated(tx, session);
   return { message, session };
 }

@@ -15,11 +15,17 @@ export async function recordConversationUpdated(tx: Tx, c: Conversation): Promis
 }
 
 /** Stores a message and moves its conversation's `updated_at` to the message's time (list order). */
-export async function recordMessage(tx: Tx, m: Message): Promise<void> {
+export async function recordMessage(tx: Tx, m: Message, idempotencyKey?: string): Promise<void> {
   await tx.insertMessage(m);
   const c = await tx.getConversation(m.conversationId);
   if (c && c.updated_at < m.created_at) await tx.updateConversation({ ...c, updated_at: m.created_at });
-  await tx.append({ type: 'message_created', conversationId: m.conversationId, sessionId: m.sessionId, message: m });
+  await tx.append({
+    type: 'message_created',
+    conversationId: m.conversationId,
+    sessionId: m.sessionId,
+    message: m,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
 }
 
 export async function recordSessionCreated(tx: Tx, s: Session): Promise<void> {

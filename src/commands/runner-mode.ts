@@ -28,7 +28,11 @@ export async function requestMode(tx: Tx, conversationId: string, modeId: string
   }
   if (offered && !offered.some((m) => m.id === modeId)) {
     const ids = offered.map((m) => `"${m.id}"`).join(', ');
-    throw new AppError(400, 'unknown_mode', `The agent does not offer the mode "${modeId}"; choose one of ${ids}.`);
+    throw new AppError(
+      400,
+      'unknown_mode',
+      `The agent does not offer the mode "${modeId}"; choose one of ${ids}.`,
+    );
   }
   if (c.settings.modeId === modeId) return c;
   const next: Conversation = {

@@ -20,6 +20,7 @@ export const AGENT_OUTPUT_TYPES = [
   'tool_update',
   'plan',
   'mode',
+  'config',
   'commands',
   'usage',
   'user_chunk',

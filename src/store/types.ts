@@ -71,6 +71,11 @@ export interface Tx {
   append(e: NewEvent): Promise<void>;
 }
 
+export interface MessagePage {
+  before?: string;
+  limit: number;
+}
+
 export interface EventQuery {
   /** Events with seq > after. */
   after: number;
@@ -88,7 +93,11 @@ export interface Store {
 
   listConversations(opts?: { q?: string }): Promise<Conversation[]>;
   getConversation(id: string): Promise<Conversation | null>;
-  listMessages(conversationId: string): Promise<Message[]>;
+  /**
+   * Oldest first. With a page: the newest `limit` messages older than `before` (a message id; absent:
+   * the newest), still oldest first — so a long history opens at its end without reading all of it.
+   */
+  listMessages(conversationId: string, page?: MessagePage): Promise<Message[]>;
   getMessage(id: string): Promise<Message | null>;
   getSession(id: string): Promise<Session | null>;
   latestSession(conversationId: string): Promise<Session | null>;

@@ -67,4 +67,28 @@ describe('agents across instances (PostgreSQL)', { skip: pgSkip }, () => {
     const cancelled = await finished(b, long.id);
     assert.equal(cancelled.session.status, 'cancelled');
   });
+
+  test('a mode chosen through another instance switches the agent where it runs', async () => {
+    // The agent runs (idle) in A only: B is stopped while A runs the turn.
+    await b?.stop();
+    await b?.cleanup();
+    b = null;
+    const conv = await newConversation(a, 'demo');
+    assert.equal((await finished(a, (await send(a, conv.id, '/quick')).id)).session.status, 'completed');
+
+    b = await startServer({ rootDir: a.rootDir, env: { DATABASE_URL: db.url, GMGUI_DEMO_STEP_MS: '1' } });
+    const chosen = await b.api('POST', `/api/conversations/${conv.id}/mode`, { modeId: 'plan' });
+    assert.equal(chosen.status, 200, chosen.text);
+    const other = b;
+    // A mode event outside any turn: A's idle agent switched.
+    await waitFor('the agent in A to switch', async () => {
+      const r = await other.api('GET', `/api/conversations/${conv.id}/events?after=0&limit=1000`);
+      return r.body.events.some(
+        (e: Json) => e.type === 'mode' && e.sessionId === null && e.currentModeId === 'plan',
+      );
+    });
+    // Whichever instance runs the next turn, it runs in the chosen mode.
+    const next = await finished(b, (await send(b, conv.id, '/mode')).id);
+    assert.equal(textOf(next.events), 'I am in the **plan** mode.');
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { AssistantAccumulator } from '../../src/agents/assistant-blocks.ts';
 import { FolderAccess, FsDenied } from '../../src/agents/fs-access.ts';
+import { offersMode, parseModes } from '../../src/agents/modes.ts';
 import { isHistoryReplay, mapSessionUpdate } from '../../src/agents/update-mapper.ts';
 import { allowAlwaysKey } from '../../src/commands/permissions.ts';
 
@@ -38,6 +39,13 @@ test('every ACP update kind maps to a CONTRACT event; odd input never throws', (
     mapSessionUpdate({ sessionUpdate: 'available_commands_update', availableCommands: [] }).type,
     'commands',
   );
+  assert.deepEqual(
+    mapSessionUpdate({ sessionUpdate: 'config_option_update', configOptions: [{ id: 'm' }] }),
+    {
+      type: 'config',
+      configOptions: [{ id: 'm' }],
+    },
+  );
   assert.deepEqual(mapSessionUpdate({ sessionUpdate: 'usage_update', used: 1, size: 2 }), {
     type: 'usage',
     used: 1,
@@ -64,6 +72,31 @@ test('every ACP update kind maps to a CONTRACT event; odd input never throws', (
   );
   assert.equal(isHistoryReplay(chunk('user_message_chunk')), true);
   assert.equal(isHistoryReplay({ sessionUpdate: 'available_commands_update' }), false);
+});
+
+test('session modes from raw JSON: odd shapes are tolerated, no modes is null', () => {
+  const modes = parseModes({
+    currentModeId: 'b',
+    availableModes: [
+      { id: 'a', name: 'A', description: 'first', _meta: {} },
+      { id: 'b' },
+      { name: 'no id' },
+      7,
+    ],
+  });
+  assert.deepEqual(modes, {
+    currentModeId: 'b',
+    availableModes: [
+      { id: 'a', name: 'A', description: 'first' },
+      { id: 'b', name: 'b' },
+    ],
+  });
+  assert.ok(offersMode(modes, 'a'));
+  assert.ok(!offersMode(modes, 'c'));
+  assert.ok(!offersMode(null, 'a'));
+  assert.equal(parseModes({ currentModeId: 'x', availableModes: [] }), null);
+  assert.equal(parseModes(null), null);
+  assert.equal(parseModes({ availableModes: [{ id: 'only' }] })?.currentModeId, 'only');
 });
 
 test('the assistant message: text is the exact concatenation; blocks merge in order', () => {

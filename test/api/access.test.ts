@@ -64,6 +64,30 @@ describe('token', () => {
     assertError(await get('/api/conversations', { cookie: 'gmgui_token=wrong' }), 401);
   });
 
+  test('percent-encoding the path does not get around the token (the router decodes it)', async () => {
+    // Regression: "/%61pi/conversations" was routed to /api/conversations without a token check.
+    for (const path of [
+      '/%61pi/conversations',
+      '/%61%70%69/conversations',
+      '/api/%63onversations',
+      '/%73ync',
+      '/%73tream',
+    ]) {
+      const r = await get(path);
+      assertError(r, 401, 'unauthorized');
+    }
+    const write = await rawRequest({
+      port: s.port,
+      method: 'POST',
+      path: '/%61pi/folders',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/' }),
+    });
+    assertError(write, 401);
+    assert.equal((await get('/%61pi/conversations', { authorization: `Bearer ${s.token}` })).status, 200);
+    assert.equal((await get('/%61pi/health')).status, 200, 'the public route stays public');
+  });
+
   test('a wrong ?token= is a 401 and sets no cookie', async () => {
     const r = await get('/api/conversations?token=wrong');
     assertError(r, 401);

@@ -118,7 +118,26 @@ describe('list, get, delete', () => {
     assert.equal(sent.status, 201, sent.text);
     list = (await s.api('GET', '/api/conversations')).body.conversations;
     assert.equal(list[0].id, a.id, 'the conversation with the newest message is first');
-    assert.equal(list[0].updated_at, sent.body.message.created_at);
+    // At least the message's time (the agent's answer may already have moved it further).
+    assert.ok(list[0].updated_at >= sent.body.message.created_at);
+  });
+
+  test('?q= finds conversations by title or message text; % and _ are literal', async () => {
+    const byTitle = await create({ agentId: 'demo', title: 'Needle in the title' });
+    const byMessage = await create({ agentId: 'demo', title: 'plain' });
+    await s.api('POST', `/api/conversations/${byMessage.id}/messages`, { content: 'a needle in a message' });
+    const percent = await create({ agentId: 'demo', title: 'costs 100% more' });
+    const ids = async (q: string) =>
+      ((await s.api('GET', `/api/conversations?q=${encodeURIComponent(q)}`)).body.conversations as Array<{ id: string }>)
+        .map((c) => c.id)
+        .sort();
+    assert.deepEqual(await ids('needle'), [byTitle.id, byMessage.id].sort());
+    assert.deepEqual(await ids('100%'), [percent.id]);
+    assert.deepEqual(await ids('no such text anywhere'), []);
+    // (Conversations the demo agent answered may contain these characters: look only at known ones.)
+    const pct = await ids('%');
+    assert.ok(pct.includes(percent.id) && !pct.includes(byTitle.id), '% matches only a literal %');
+    assert.ok(!(await ids('_')).includes(byTitle.id), '_ matches only a literal _');
   });
 
   test('GET an unknown conversation is a 404', async () => {

@@ -253,6 +253,57 @@ const headers = fc.record(
   { requiredKeys: [] },
 );
 
+/** A path with random characters percent-encoded (upper or lower hex), as a client may send it. */
+function encodeSome(path: string, mask: boolean[], upper: boolean): string {
+  return [...path]
+    .map((ch, i) => {
+      if (!mask[i % mask.length] || ch === '/') return ch;
+      const hex = ch.charCodeAt(0).toString(16);
+      return `%${upper ? hex.toUpperCase() : hex}`;
+    })
+    .join('');
+}
+
+describe('no way in without the token', () => {
+  test('fuzz: API paths with random characters percent-encoded never answer data without the token', async () => {
+    const paths = [
+      '/api/conversations',
+      `/api/conversations/${cid}`,
+      `/api/conversations/${cid}/messages`,
+      `/api/conversations/${cid}/events`,
+      '/api/events',
+      '/api/home',
+      '/api/agents',
+      '/sync',
+      '/stream',
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.constantFrom('GET', 'POST'),
+        async (path, mask, upper, method) => {
+          const encoded = encodeSome(path, mask, upper);
+          const r = await rawRequest({
+            port: s.port,
+            method,
+            path: encoded,
+            headers: { 'content-type': 'application/json' },
+            body: method === 'POST' ? '{}' : undefined,
+          });
+          const json = String(r.headers['content-type'] ?? '').includes('json');
+          assert.ok(
+            !(r.status < 300 && json),
+            `${method} ${encoded} answered ${r.status} without a token: ${r.text}`,
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('never a 500 for bad input', () => {
   test('fuzz: random routes, ids, bodies, queries and headers get a status < 500 and {error, code}', async () => {
     await fc.assert(

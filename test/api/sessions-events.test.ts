@@ -17,6 +17,7 @@ let dataDir: string;
 let rootDir: string;
 let filters: SeededConversation;
 let retries: SeededConversation;
+let answered: SeededConversation;
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gmgui-data-'));
@@ -29,6 +30,7 @@ before(async () => {
     cwd: rootDir,
     statuses: ['error', 'completed', 'interrupted'],
   });
+  answered = await seedFinishedSessions(dataDir, { cwd: rootDir, statuses: ['completed'], answer: 'zebra crossing' });
   s = await startServer({ dataDir, rootDir });
 });
 after(async () => {
@@ -192,5 +194,19 @@ describe('events after a cursor', () => {
       'after=N continues exactly where the first read was',
     );
     assertError(await s.api('GET', '/api/events?after=-5'), 400);
+  });
+});
+
+describe('search', () => {
+  test('?q= looks at the text of answers, not at their JSON', async () => {
+    const ids = async (q: string) =>
+      ((await s.api('GET', `/api/conversations?q=${encodeURIComponent(q)}`)).body.conversations as Array<{ id: string }>).map(
+        (c) => c.id,
+      );
+    assert.ok((await ids('zebra')).includes(answered.conversation.id), 'found by the words of the answer');
+    // Regression: the stored JSON matched, so every answered conversation came back for these.
+    for (const q of ['blocks', '"text"', '{', 'type']) {
+      assert.ok(!(await ids(q)).includes(answered.conversation.id), `"${q}" is JSON syntax, not text`);
+    }
   });
 });

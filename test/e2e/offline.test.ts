@@ -93,13 +93,23 @@ browserSuite('web UI: offline and server down', () => {
     await e2e.startServerAgain();
     await waitStatus(page, sid, 'interrupted', 30_000);
     await screenshot(page, 'desktop-interrupted');
-    await page.locator(`article.turn[data-session-id="${sid}"]`).getByRole('button', { name: 'Retry' }).click();
+    await page
+      .locator(`article.turn[data-session-id="${sid}"]`)
+      .getByRole('button', { name: 'Retry' })
+      .click();
     // The retry is a new, visible turn under the same message; the interrupted one stays.
-    await waitFor(async () => (await page.locator('article.turn[data-session-id]').count()) === 2, 20_000, 'retry turn');
+    await waitFor(
+      async () => (await page.locator('article.turn[data-session-id]').count()) === 2,
+      20_000,
+      'retry turn',
+    );
     const retried = await lastSessionId(page);
     assert.notEqual(retried, sid);
     await waitStatus(page, retried, 'completed', 30_000);
-    assert.equal(await page.locator(`article.turn[data-session-id="${sid}"]`).getAttribute('data-status'), 'interrupted');
+    assert.equal(
+      await page.locator(`article.turn[data-session-id="${sid}"]`).getAttribute('data-status'),
+      'interrupted',
+    );
     await context.close();
   });
 

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { createConversation } from '../../src/commands/conversations.ts';
 import { sendMessage } from '../../src/commands/messages.ts';
-import { recordSessionUpdated } from '../../src/commands/record.ts';
-import type { Conversation, Session, SessionStatus } from '../../src/domain/types.ts';
+import { recordMessage, recordSessionUpdated } from '../../src/commands/record.ts';
+import { newId } from '../../src/domain/ids.ts';
+import type { Conversation, Message, Session, SessionStatus } from '../../src/domain/types.ts';
 import { SQLITE_FILE } from '../../src/store/open.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
@@ -23,7 +24,7 @@ export interface SeededConversation {
  */
 export async function seedFinishedSessions(
   dataDir: string,
-  opts: { cwd: string; agentId?: string; statuses: SessionStatus[] },
+  opts: { cwd: string; agentId?: string; statuses: SessionStatus[]; /** Completed sessions get this answer. */ answer?: string },
 ): Promise<SeededConversation> {
   for (const s of opts.statuses) if (!FINAL.has(s)) throw new Error(`seed only finished sessions, not ${s}`);
   const store = openSqliteStore({ file: join(dataDir, SQLITE_FILE) });
@@ -43,6 +44,21 @@ export async function seedFinishedSessions(
           error: status === 'error' ? 'seeded failure' : null,
           promptSent: true,
         };
+        if (status === 'completed' && opts.answer) {
+          // The agent's answer, as the runner stores it: `{text, blocks}` content.
+          const answer: Message = {
+            id: newId('msg'),
+            conversationId: conversation.id,
+            role: 'assistant',
+            content: { text: `${opts.answer} ${i}`, blocks: [{ type: 'text', text: opts.answer }] },
+            sessionId: session.id,
+            created_at: tx.now,
+          };
+          await recordMessage(tx, answer);
+          done.response = { text: `${opts.answer} ${i}`, messageId: answer.id };
+          await recordSessionUpdated(tx, done, { message: answer });
+          return done;
+        }
         await recordSessionUpdated(tx, done, status === 'error' ? { error: 'seeded failure' } : {});
         return done;
       });

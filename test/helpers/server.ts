@@ -29,9 +29,9 @@ export interface TestServer {
   cleanup(): Promise<void>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response shapes
 export interface ApiResponse<T = any> {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response shapes
   body: T;
   text: string;
   headers: Headers;

@@ -24,7 +24,7 @@ import { type InProcess, startInProcess } from './in-process.ts';
 // defaults: heartbeats drop a peer that stopped answering pings; a client stuck longer than the stall
 // limit is told to reconnect (4008), and doing so with its last seq loses nothing.
 
-/** Pings every 200 ms. */
+/** Pings every 300 ms; gives up on a client stuck for 1 s. */
 let s: InProcess;
 /** Gives up on a client stuck for 1 s; pings too rarely to interfere. */
 let stall: InProcess;
@@ -34,7 +34,7 @@ before(async () => {
   agentsDir = await mkdtemp(join(tmpdir(), 'gmgui-agents-'));
   const agentsFile = await writeStampAgentsFile(agentsDir);
   [s, stall] = await Promise.all([
-    startInProcess({ wsPingIntervalMs: 200 }),
+    startInProcess({ wsPingIntervalMs: 300, wsStallMs: 1_000, agentsFile }),
     startInProcess({ wsPingIntervalMs: 60_000, wsStallMs: 1_000, agentsFile }),
   ]);
 });
@@ -61,6 +61,36 @@ describe('gateway limits', () => {
     assert.equal(alive.ws.readyState, WebSocket.OPEN);
     assert.ok(pings >= 2, `pings were sent (${pings})`);
     await alive.close();
+  });
+
+  test('a slow reader that keeps draining is never cut off, though it answers pings late', async () => {
+    const id = await newConversation(s, 'stamp');
+    const slow = stream(s, id, 0);
+    await slow.opened;
+    // Reads in short bursts: its pongs wait behind megabytes of queued events, far longer than a ping
+    // interval, but it drains something in every interval.
+    let reading = true;
+    const pacer = (async () => {
+      while (reading) {
+        slow.tcp().pause();
+        await sleep(100);
+        slow.tcp().resume();
+        await sleep(15);
+      }
+    })();
+    const sessionId = await sendMessage(s, id, 'stamp chunks=1500 size=4096 interval=0');
+    try {
+      await slow.untilFinished(sessionId, 60_000);
+    } finally {
+      reading = false;
+      await pacer;
+      slow.tcp().resume();
+    }
+    const stored = await storedEvents(s, id);
+    const end = stored.findIndex((e) => isFinish(e, sessionId));
+    assert.deepEqual(slow.events.slice(0, end + 1), stored.slice(0, end + 1));
+    assert.equal(slow.ws.readyState, WebSocket.OPEN, 'still connected');
+    await slow.close();
   });
 
   test('a client stuck past the stall limit is closed; reconnecting with its last seq loses nothing', async () => {

@@ -8,6 +8,7 @@ import {
 } from '../../web/src/state/conversation';
 import { streamedText } from '../../web/src/state/session';
 import { buildRows } from '../../web/src/state/timeline';
+import type { Session } from '../../web/src/types';
 import { CID, ev, session, turnEvents, userMsg } from './fixtures';
 
 describe('conversation view: events in seq order, each seq once', () => {
@@ -134,5 +135,45 @@ describe('conversation view: events in seq order, each seq once', () => {
     let v = applyEvents(initView(CID, null, [], 0), turnEvents(1, 's1', 'm1', ['x']));
     v = applyEvent(v, ev(20, 'session_created', { session: session('s2', 'm1') }, 's2'));
     expect(buildRows(v, []).map((r) => r.key)).toEqual(['m1', 'turn:s1', 'turn:s2']);
+  });
+});
+
+describe('history rows inferred from messages', () => {
+  it('makes completed turns from question + answer, and names the unexplained ones', async () => {
+    const { completedFromMessages, newestFirst, unknownSessions } = await import(
+      '../../web/src/state/history'
+    );
+    const { assistantMsg } = await import('./fixtures');
+    const msgs = [
+      userMsg('m1', 'q1', 's1'),
+      assistantMsg('a1', 'answer one', 's1'),
+      userMsg('m2', 'q2', 's2'), // failed: no answer
+      userMsg('m3', 'q3', 's3'),
+      assistantMsg('a3', 'answer three', 's3'),
+    ];
+    let v = initView(CID, null, msgs, 10);
+    v = addSessionRows(v, [session('s2', 'm2', 'error')]);
+    const rows = completedFromMessages(v);
+    expect(rows.map((r) => [r.id, r.messageId, r.status, r.response?.text])).toEqual([
+      ['s1', 'm1', 'completed', 'answer one'],
+      ['s3', 'm3', 'completed', 'answer three'],
+    ]);
+    v = addSessionRows(v, newestFirst(rows));
+    expect(unknownSessions(v)).toEqual([]);
+    expect(buildRows(v, []).map((r) => r.key)).toEqual(['m1', 'turn:s1', 'm2', 'turn:s2', 'm3', 'turn:s3']);
+    expect(unknownSessions(initView(CID, null, [userMsg('m9', 'q', 's9')], 0))).toEqual(['s9']);
+  });
+});
+
+describe('session order', () => {
+  it('stays creation order when rows arrive in batches', () => {
+    const at = (id: string, mid: string, status: Session['status'], t: number) => ({
+      ...session(id, mid, status),
+      created_at: t,
+    });
+    let v = initView(CID, null, [], 0);
+    v = addSessionRows(v, [at('s3', 'm3', 'completed', 30), at('s1', 'm1', 'completed', 10)]);
+    v = addSessionRows(v, [at('s2', 'm2', 'error', 20)]);
+    expect(v.sessionOrder).toEqual(['s1', 's2', 's3']);
   });
 });

@@ -27,15 +27,9 @@ import {
 } from './state/conversations';
 import { isActive } from './state/session';
 import { Store } from './state/store';
+import { completedFromMessages, newestFirst, unknownSessions } from './state/history';
 import { searchableText } from './state/timeline';
-import {
-  type Agent,
-  type Conversation,
-  type GmEvent,
-  type Message,
-  messageText,
-  type Session,
-} from './types';
+import type { Agent, Conversation, GmEvent, Session } from './types';
 
 export type ViewStatus = 'idle' | 'loading' | 'ready' | 'missing' | 'error';
 
@@ -94,40 +88,6 @@ const initial: AppState = {
 
 /** Session states listed when a conversation opens (completed ones are inferred from messages). */
 const NOT_COMPLETED = ['pending', 'processing', 'error', 'cancelled', 'interrupted'] as const;
-
-function newestFirst(rows: Session[]): Session[] {
-  return rows.sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0));
-}
-
-/** Completed turns of the history, as session rows built from the user message and its answer. */
-function completedFromMessages(view: ConversationView): Session[] {
-  const answers = new Map<string, Message>();
-  for (const m of view.messages) if (m.role !== 'user' && m.sessionId) answers.set(m.sessionId, m);
-  const out: Session[] = [];
-  for (const m of view.messages) {
-    if (m.role !== 'user' || !m.sessionId || view.sessions[m.sessionId]) continue;
-    const answer = answers.get(m.sessionId);
-    if (!answer) continue;
-    out.push({
-      id: m.sessionId,
-      conversationId: view.id,
-      messageId: m.id,
-      status: 'completed',
-      created_at: m.created_at,
-      response: { text: messageText(answer), messageId: answer.id },
-      error: null,
-    });
-  }
-  return out;
-}
-
-/** Sessions a user message names that no list or answer explained (e.g. it ended between the reads). */
-function unknownSessions(view: ConversationView): string[] {
-  const out: string[] = [];
-  for (const m of view.messages)
-    if (m.role === 'user' && m.sessionId && !view.sessions[m.sessionId]) out.push(m.sessionId);
-  return out;
-}
 
 export class Client {
   readonly store = new Store<AppState>(initial);

@@ -17,18 +17,21 @@ const timing: DemoTiming = {
   longChunks: Math.max(2, envInt('GMGUI_DEMO_LONG_CHUNKS', 200)),
 };
 
-const MODES = {
-  currentModeId: 'default',
-  availableModes: [
-    { id: 'default', name: 'Default', description: 'Ask before editing files' },
-    { id: 'plan', name: 'Plan', description: 'Only plan, never edit' },
-  ],
-};
+// Two modes, so a user can see mode switching work: in `plan` the demo proposes but never edits.
+const AVAILABLE_MODES = [
+  { id: 'default', name: 'Default', description: 'Ask before editing files' },
+  { id: 'plan', name: 'Plan', description: 'Only plan, never edit' },
+];
+
+function modeState(currentModeId: string): acp.SessionModeState {
+  return { currentModeId, availableModes: AVAILABLE_MODES };
+}
 
 const COMMANDS = [
   { name: 'long', description: 'A long answer streamed slowly (try Cancel)' },
   { name: 'quick', description: 'A one-line answer' },
   { name: 'xss', description: 'Untrusted HTML that must be shown safely' },
+  { name: 'mode', description: 'Tells which mode the demo is in' },
 ];
 
 interface DemoSession {
@@ -110,16 +113,19 @@ const connection = acp
         update: { sessionUpdate: 'available_commands_update', availableCommands: COMMANDS },
       });
     }, 0);
-    return { sessionId, modes: MODES };
+    return { sessionId, modes: modeState('default') };
   })
   .onRequest(acp.methods.agent.session.load, ({ params }) => {
-    // The demo keeps no history: its answers depend only on the prompt, so any id can be loaded.
+    // The demo keeps no history: its answers depend only on the prompt, so any id can be loaded. Like
+    // a new process of a real agent, it starts in the default mode.
     sessions.set(params.sessionId, { cwd: params.cwd, mode: 'default', turn: null });
-    return { modes: MODES };
+    return { modes: modeState('default') };
   })
   .onRequest(acp.methods.agent.session.setMode, async ({ params, client }) => {
     const s = sessions.get(params.sessionId);
     if (!s) throw acp.RequestError.sessionNotFound(params.sessionId);
+    if (!AVAILABLE_MODES.some((m) => m.id === params.modeId))
+      throw acp.RequestError.invalidParams(undefined, `There is no mode "${params.modeId}".`);
     s.mode = params.modeId;
     await client.notify(acp.methods.client.session.update, {
       sessionId: params.sessionId,
@@ -134,7 +140,7 @@ const connection = acp
     const turn = new AbortController();
     s.turn = turn;
     try {
-      const steps = demoScript(promptText(params.prompt), s.cwd, timing);
+      const steps = demoScript(promptText(params.prompt), s.cwd, timing, s.mode);
       const result = await run(client, params.sessionId, steps, turn.signal);
       return { stopReason: result === 'cancelled' ? 'cancelled' : 'end_turn' };
     } finally {

@@ -61,11 +61,13 @@ function quote(prompt: string): string {
   return one.length > 60 ? `${one.slice(0, 60)}…` : one;
 }
 
-export function demoScript(prompt: string, cwd: string, timing: DemoTiming): DemoStep[] {
+/** `mode` is the session's mode: in `plan` the demo proposes its edit but never asks to make it. */
+export function demoScript(prompt: string, cwd: string, timing: DemoTiming, mode = 'default'): DemoStep[] {
   if (prompt.includes('/quick')) return [text('Quick answer: **ok**.')];
+  if (prompt.includes('/mode')) return [text(`I am in the **${mode}** mode.`)];
   if (prompt.includes('/xss')) return xssScript();
   if (prompt.includes('/long')) return longScript(timing);
-  return fullScript(prompt, cwd, timing.stepMs);
+  return fullScript(prompt, cwd, timing.stepMs, mode === 'plan');
 }
 
 function xssScript(): DemoStep[] {
@@ -90,7 +92,7 @@ function longScript(timing: DemoTiming): DemoStep[] {
   return steps;
 }
 
-function fullScript(prompt: string, cwd: string, stepMs: number): DemoStep[] {
+function fullScript(prompt: string, cwd: string, stepMs: number, planOnly: boolean): DemoStep[] {
   const notes = join(cwd, 'NOTES.md');
   const oldText = '# Notes\n\nTODO: write the notes.\n';
   const newText = '# Notes\n\nThis project is driven from gmgui.\n\n- Ask the demo agent anything.\n';
@@ -141,6 +143,19 @@ function fullScript(prompt: string, cwd: string, stepMs: number): DemoStep[] {
     p,
     plan(1),
     p,
+    ...(planOnly ? planOnlyEdit : askToEdit(notes, oldText, newText, stepMs)),
+    p,
+    plan(2),
+    p,
+    ...chunks(answer.join('')).flatMap((c) => [text(c), pause(Math.ceil(stepMs / 4))]),
+    plan(3),
+    { kind: 'update', update: { sessionUpdate: 'usage_update', used: 1200 + prompt.length, size: 200000 } },
+  ];
+}
+
+/** The edit, for real only after the user allows it (the permission request). */
+function askToEdit(notes: string, oldText: string, newText: string, stepMs: number): DemoStep[] {
+  return [
     {
       kind: 'update',
       update: {
@@ -154,7 +169,7 @@ function fullScript(prompt: string, cwd: string, stepMs: number): DemoStep[] {
         rawInput: { path: notes, oldText, newText },
       },
     },
-    p,
+    pause(stepMs),
     {
       kind: 'permission',
       toolCall: { toolCallId: 'demo-edit', title: 'Edit NOTES.md', kind: 'edit', status: 'pending' },
@@ -178,11 +193,9 @@ function fullScript(prompt: string, cwd: string, stepMs: number): DemoStep[] {
         text('You declined the edit, so I left `NOTES.md` as it was.\n\n'),
       ],
     },
-    p,
-    plan(2),
-    p,
-    ...chunks(answer.join('')).flatMap((c) => [text(c), pause(Math.ceil(stepMs / 4))]),
-    plan(3),
-    { kind: 'update', update: { sessionUpdate: 'usage_update', used: 1200 + prompt.length, size: 200000 } },
   ];
 }
+
+const planOnlyEdit: DemoStep[] = [
+  text('*Plan mode:* I would now edit `NOTES.md`; switch to the Default mode to let me.\n\n'),
+];

@@ -9,6 +9,10 @@ import { sendStored } from '../reply.ts';
 import { parse } from '../validate.ts';
 
 const ConvParams = z.object({ id: z.string().min(1).max(200) });
+const PageQuery = z.object({
+  before: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
 const MessageParams = z.object({ id: z.string().min(1).max(200), mid: z.string().min(1).max(200) });
 
 const SendBody = z
@@ -25,8 +29,18 @@ export async function messageRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/api/conversations/:id/messages', async (req) => {
     const { id } = parse(ConvParams, req.params, 'path');
+    const { before, limit } = parse(PageQuery, req.query, 'query');
     if (!(await store.getConversation(id))) throw notFound('Conversation');
-    return { messages: await store.listMessages(id) };
+    if (before === undefined && limit === undefined) return { messages: await store.listMessages(id) };
+    if (before !== undefined) {
+      const anchor = await store.getMessage(before);
+      if (!anchor || anchor.conversationId !== id) throw notFound('Message');
+    }
+    // One more than asked tells whether older messages remain, without counting them all.
+    const want = limit ?? 100;
+    const page = await store.listMessages(id, { before, limit: want + 1 });
+    const hasMore = page.length > want;
+    return { messages: hasMore ? page.slice(1) : page, hasMore };
   });
 
   app.post('/api/conversations/:id/messages', async (req, reply) => {
@@ -46,6 +60,7 @@ export async function messageRoutes(app: FastifyInstance): Promise<void> {
     const r = await store.transaction((tx) =>
       idempotent(tx, idem, async () => {
         const { message, session } = await sendMessage(tx, id, {
+          idempotencyKey: key ?? undefined,
           content: body.content,
           agentId: body.agentId,
           folderContext,

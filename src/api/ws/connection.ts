@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
 import type { GatewayOptions } from './options.ts';
@@ -5,33 +6,40 @@ import { CLOSE_LAGGING, LAGGING_REASON } from './protocol.ts';
 import type { Sink, Subscription } from './subscription.ts';
 
 // One client socket. Its outgoing buffer is bounded: past `pauseBytes` we stop reading the log for it
-// (its subscriptions keep their cursors) and resume from those cursors once it has drained; if it stays
-// stuck for `stallMs`, or its buffer passes `hardBytes`, it is closed with 4008 and reconnects with its
-// last seq. Nothing here ever waits on the socket, so a slow client cannot hold up the agent or anyone else.
+// (its subscriptions keep their cursors) and resume from those cursors once it has drained. One that
+// makes no progress at all for `stallMs` is closed with 4008 and reconnects with its last seq. Nothing
+// here ever waits on the socket, so a slow client cannot hold up the agent or anyone else.
 
 export class Connection implements Sink {
-  /** Cleared on each heartbeat, set by a pong or any message: still false at the next beat means dead. */
-  alive = true;
+  private ponged = true;
+  private handedAtBeat = 0;
   private paused = false;
-  private pausedAt = 0;
+  private progressAt = 0;
+  private bufferedAtCheck = 0;
   private drainTimer: NodeJS.Timeout | null = null;
-  private killTimer: NodeJS.Timeout | null = null;
   private done = false;
   readonly subscriptions = new Map<string, Subscription>();
 
   constructor(
     readonly ws: WebSocket,
+    /** The TCP socket under `ws`: how much of what we sent the kernel took tells a slow peer from a dead one. */
+    private readonly tcp: Socket,
     private readonly opts: GatewayOptions,
     private readonly log: FastifyBaseLogger,
     private readonly onGone: (c: Connection) => void,
   ) {
     ws.on('pong', () => {
-      this.alive = true;
+      this.ponged = true;
     });
     ws.on('message', () => {
-      this.alive = true;
+      this.ponged = true;
     });
     ws.on('close', () => this.dispose());
+  }
+
+  /** True once closed or closing: nothing more will be sent, subscriptions are gone. */
+  get gone(): boolean {
+    return this.done;
   }
 
   get writable(): boolean {
@@ -42,27 +50,47 @@ export class Connection implements Sink {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
   }
 
+  /** Bytes the kernel has accepted from us so far (not counting what still waits in Node's buffer). */
+  private handed(): number {
+    return this.tcp.bytesWritten - this.tcp.writableLength;
+  }
+
+  /**
+   * One heartbeat: false when the peer neither answered the last ping nor took any data since.
+   * A client on a slow link reads its pong late, behind the data queued before it; it is still draining, so it lives.
+   */
+  beat(): boolean {
+    const handed = this.handed();
+    // Our own ping frames (2 bytes each) reach the kernel whether or not anyone listens: they prove nothing.
+    const alive = this.ponged || handed > this.handedAtBeat + 64;
+    this.ponged = false;
+    this.handedAtBeat = handed;
+    if (alive && this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+    return alive;
+  }
+
   congested(): boolean {
+    if (this.paused) return true;
     const buffered = this.ws.bufferedAmount;
-    if (buffered > this.opts.hardBytes) {
-      this.closeLagging();
-      return true;
-    }
-    if (buffered > this.opts.pauseBytes && !this.paused) {
-      this.paused = true;
-      this.pausedAt = Date.now();
-      this.drainTimer = setInterval(() => this.checkDrained(), this.opts.drainCheckMs);
-      this.log.debug({ buffered }, 'websocket client paused: slow reader');
-    }
-    return this.paused;
+    if (buffered <= this.opts.pauseBytes) return false;
+    this.paused = true;
+    this.progressAt = Date.now();
+    this.bufferedAtCheck = buffered;
+    this.drainTimer = setInterval(() => this.checkDrained(), this.opts.drainCheckMs);
+    this.log.debug({ buffered }, 'websocket client paused: slow reader');
+    return true;
   }
 
   private checkDrained(): void {
-    if (this.ws.bufferedAmount <= this.opts.resumeBytes) {
+    const buffered = this.ws.bufferedAmount;
+    if (buffered <= this.opts.resumeBytes) {
       this.resume();
-    } else if (Date.now() - this.pausedAt > this.opts.stallMs) {
-      this.closeLagging();
+      return;
     }
+    const now = Date.now();
+    if (buffered < this.bufferedAtCheck) this.progressAt = now;
+    this.bufferedAtCheck = buffered;
+    if (now - this.progressAt > this.opts.stallMs) this.closeLagging();
   }
 
   private resume(): void {
@@ -85,10 +113,9 @@ export class Connection implements Sink {
     try {
       this.ws.close(code, reason);
     } catch {
-      // A socket still connecting or already gone: terminate below covers it.
+      // Still connecting or already gone: the terminate below covers it.
     }
-    this.killTimer = setTimeout(() => this.ws.terminate(), this.opts.closeGraceMs);
-    this.killTimer.unref();
+    setTimeout(() => this.ws.terminate(), this.opts.closeGraceMs).unref();
   }
 
   terminate(): void {

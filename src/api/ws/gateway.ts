@@ -31,17 +31,9 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
 
   const heartbeat = setInterval(() => {
     for (const c of connections) {
-      if (!c.alive) {
-        app.log.debug('websocket client missed a ping: dropped');
-        c.terminate();
-        continue;
-      }
-      c.alive = false;
-      try {
-        c.ws.ping();
-      } catch {
-        c.terminate();
-      }
+      if (c.beat()) continue;
+      app.log.debug('websocket client missed a ping: dropped');
+      c.terminate();
     }
   }, opts.pingIntervalMs);
   heartbeat.unref();
@@ -103,8 +95,8 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
     if (req.headers.upgrade && !upgraded.has(req.raw.socket)) endSoon(req.raw.socket);
   });
 
-  const connect = (ws: WebSocket): Connection => {
-    const c = new Connection(ws, opts, app.log, (gone) => connections.delete(gone));
+  const connect = (ws: WebSocket, req: FastifyRequest): Connection => {
+    const c = new Connection(ws, req.raw.socket, opts, app.log, (gone) => connections.delete(gone));
     connections.add(c);
     return c;
   };
@@ -150,11 +142,11 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
     refuse(reply, 426, 'upgrade_required', 'This endpoint speaks WebSocket only.');
 
   /** /sync and /stream: one subscription per socket, each frame one event as stored. */
-  const singleStream = (ws: WebSocket, filter: Filter, after: number | undefined) => {
-    const c = connect(ws);
+  const singleStream = (ws: WebSocket, req: FastifyRequest, filter: Filter, after: number | undefined) => {
+    const c = connect(ws, req);
     startCursor(after)
       .then((cursor) => {
-        if (!c.writable && ws.readyState !== ws.OPEN) return;
+        if (c.gone) return;
         const sub = new Subscription(filter, cursor, tail, c, (e) => tail.toJson(e));
         c.subscriptions.set(filterKey(filter), sub);
         sub.start();
@@ -169,7 +161,7 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
     handler: notUpgrade,
     wsHandler: (ws, req) => {
       const { after } = SyncQuery.parse(req.query);
-      singleStream(ws, { stream: 'sync' }, after);
+      singleStream(ws, req, { stream: 'sync' }, after);
     },
   });
 
@@ -180,7 +172,7 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
     handler: notUpgrade,
     wsHandler: (ws, req) => {
       const { conversationId, after } = StreamQuery.parse(req.query);
-      singleStream(ws, { stream: 'conversation', conversationId }, after);
+      singleStream(ws, req, { stream: 'conversation', conversationId }, after);
     },
   });
 
@@ -188,8 +180,8 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
     method: 'GET',
     url: '/ws',
     handler: notUpgrade,
-    wsHandler: (ws) => {
-      const c = connect(ws);
+    wsHandler: (ws, req) => {
+      const c = connect(ws, req);
       // Frames are handled one at a time, so a subscribe and the unsubscribe right after it keep their order.
       let queue = Promise.resolve();
       ws.on('message', (data, isBinary) => {
@@ -209,6 +201,7 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
     } catch {
       parsed = undefined;
     }
+    if (c.gone) return;
     const r = ClientFrame.safeParse(parsed);
     if (!r.success) {
       const id = (parsed as { id?: unknown } | undefined)?.id;
@@ -263,7 +256,8 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
         ...idPart,
       });
     }
-    if (!c.writable && c.ws.readyState !== c.ws.OPEN) return;
+    // The socket may have closed while we were reading the store: a subscription now would never be closed.
+    if (c.gone) return;
     const cursor = f.after ?? end;
     c.subscriptions.get(key)?.close();
     const prefix = `{"op":"event",${JSON.stringify(target).slice(1, -1)},"event":`;

@@ -2,7 +2,7 @@ import type { Config } from '../../config.ts';
 
 /** The gateway's limits. Defaults suit a browser on a home network; tests and benches pass their own. */
 export interface GatewayOptions {
-  /** Ping every socket this often; one that has not answered the previous ping by then is dropped. */
+  /** Ping every socket this often; one that neither answered the previous ping nor took any data since is dropped. */
   pingIntervalMs: number;
   /** Events per read of the log. */
   pageSize: number;
@@ -10,9 +10,7 @@ export interface GatewayOptions {
   pauseBytes: number;
   /** Resume it once they are back under this. */
   resumeBytes: number;
-  /** Close a socket (4008) whose unsent bytes pass this anyway (a page of huge events). */
-  hardBytes: number;
-  /** Close a socket (4008) that stays paused this long. */
+  /** Close a socket (4008) that stays paused this long without draining a byte. */
   stallMs: number;
   drainCheckMs: number;
   /** After a close frame, how long a peer gets to answer before its socket is cut. */
@@ -25,10 +23,9 @@ export interface GatewayOptions {
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   pingIntervalMs: 15_000,
-  pageSize: 500,
+  pageSize: 250,
   pauseBytes: 1024 * 1024,
   resumeBytes: 256 * 1024,
-  hardBytes: 16 * 1024 * 1024,
   stallMs: 30_000,
   drainCheckMs: 20,
   closeGraceMs: 1_000,

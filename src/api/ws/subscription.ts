@@ -7,7 +7,7 @@ export interface Sink {
   /** False when the socket is closed or paused: stop reading the log for it. */
   readonly writable: boolean;
   send(frame: string): void;
-  /** Called after each page: true when the socket's buffer is too full (it pauses, and wakes us on drain). */
+  /** Called after each event sent: true when the socket's buffer is too full (it pauses, and wakes us on drain). */
   congested(): boolean;
   fail(err: unknown): void;
 }
@@ -59,10 +59,14 @@ export class Subscription implements Wakeable {
       const page = await this.tail.read(this.filter, this.cursor);
       if (this.closed || !this.sink.writable) return;
       for (const e of page.events) {
-        if (e.seq > this.cursor) this.sink.send(this.frame(e));
+        if (e.seq <= this.cursor) continue;
+        this.sink.send(this.frame(e));
+        this.cursor = e.seq;
+        // Checked per event, so a socket's buffer outgrows the pause limit by one event at most; the rest
+        // of the page is read again once it has drained.
+        if (this.sink.congested()) return;
       }
       this.cursor = Math.max(this.cursor, page.upTo);
-      if (this.sink.congested()) return;
       // A long catch-up yields between pages so other sockets (and the agent's writes) get their turn.
       if (page.events.length >= this.tail.pageSize) await new Promise((r) => setImmediate(r));
     }

@@ -10,7 +10,7 @@ import type {
   SessionStatus,
   StoredEvent,
 } from '../../domain/types.ts';
-import type { EventQuery, Lease, Store, Tx } from '../types.ts';
+import type { EventQuery, Lease, MessagePage, Store, Tx } from '../types.ts';
 import { AppendWatcher } from './append-watcher.ts';
 import { migrate } from './migrate.ts';
 import { isRetryable, isUnavailable, mapError } from './pg-errors.ts';
@@ -230,12 +230,25 @@ export class PostgresStore implements Store {
     return row ? toConversation(row) : null;
   }
 
-  async listMessages(conversationId: string): Promise<Message[]> {
-    return (
-      await this.rows<MessageRow>('SELECT * FROM messages WHERE conversation_id = $1 ORDER BY ord', [
-        conversationId,
-      ])
-    ).map(toMessage);
+  async listMessages(conversationId: string, page?: MessagePage): Promise<Message[]> {
+    if (!page) {
+      return (
+        await this.rows<MessageRow>('SELECT * FROM messages WHERE conversation_id = $1 ORDER BY ord', [
+          conversationId,
+        ])
+      ).map(toMessage);
+    }
+    const rows = page.before
+      ? await this.rows<MessageRow>(
+          `SELECT * FROM messages WHERE conversation_id = $1 AND ord < (SELECT ord FROM messages WHERE id = $2)
+           ORDER BY ord DESC LIMIT $3`,
+          [conversationId, page.before, page.limit],
+        )
+      : await this.rows<MessageRow>('SELECT * FROM messages WHERE conversation_id = $1 ORDER BY ord DESC LIMIT $2', [
+          conversationId,
+          page.limit,
+        ]);
+    return rows.reverse().map(toMessage);
   }
 
   async getMessage(id: string): Promise<Message | null> {

@@ -11,7 +11,7 @@ import type {
   SessionStatus,
   StoredEvent,
 } from '../../domain/types.ts';
-import type { EventQuery, IdempotencyRecord, Lease, Store, Tx } from '../types.ts';
+import type { EventQuery, IdempotencyRecord, Lease, MessagePage, Store, Tx } from '../types.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import {
   type ConversationRow,
@@ -201,12 +201,22 @@ export class SqliteStore implements Store {
     return {
       listConversations: db.prepare<[], ConversationRow>('SELECT * FROM conversations ORDER BY updated_at DESC, id'),
       searchConversations: db.prepare<[string, string], ConversationRow>(
+        // The text of a message, not its JSON: '"', '\\n' or the keys of an answer ("text", "blocks")
+        // must not match every conversation.
         `SELECT * FROM conversations WHERE title LIKE ? ESCAPE '\\'
-           OR id IN (SELECT conversation_id FROM messages WHERE content LIKE ? ESCAPE '\\')
+           OR id IN (SELECT conversation_id FROM messages
+                     WHERE coalesce(json_extract(content, '$.text'), json_extract(content, '$')) LIKE ? ESCAPE '\\')
          ORDER BY updated_at DESC, id`,
       ),
       getConversation: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
       listMessages: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY ord'),
+      lastMessages: db.prepare<[string, number], MessageRow>(
+        'SELECT * FROM messages WHERE conversation_id = ? ORDER BY ord DESC LIMIT ?',
+      ),
+      lastMessagesBefore: db.prepare<[string, string, number], MessageRow>(
+        `SELECT * FROM messages WHERE conversation_id = ? AND ord < (SELECT ord FROM messages WHERE id = ?)
+         ORDER BY ord DESC LIMIT ?`,
+      ),
       getMessage: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
       getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       latestSession: db.prepare<[string], SessionRow>(
@@ -367,8 +377,12 @@ export class SqliteStore implements Store {
     return row ? toConversation(row) : null;
   }
 
-  async listMessages(conversationId: string): Promise<Message[]> {
-    return this.r.listMessages.all(conversationId).map(toMessage);
+  async listMessages(conversationId: string, page?: MessagePage): Promise<Message[]> {
+    if (!page) return this.r.listMessages.all(conversationId).map(toMessage);
+    const rows = page.before
+      ? this.r.lastMessagesBefore.all(conversationId, page.before, page.limit)
+      : this.r.lastMessages.all(conversationId, page.limit);
+    return rows.reverse().map(toMessage);
   }
 
   async getMessage(id: string): Promise<Message | null> {

@@ -91,6 +91,12 @@ export function addSessionRows(v: ConversationView, rowsNewestFirst: readonly Se
       sessions[row.id] = refold({ ...prev, base: row, messageId: row.messageId });
     }
   }
+  // Rows arrive in batches (completed ones inferred first, other states later): keep creation order.
+  const createdAt = (id: string): number => {
+    const sv = sessions[id];
+    return sv?.base?.created_at ?? sv?.log[0]?.created_at ?? Number.POSITIVE_INFINITY;
+  };
+  order.sort((a, b) => createdAt(a) - createdAt(b));
   return { ...v, sessions, sessionOrder: order };
 }
 

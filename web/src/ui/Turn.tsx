@@ -35,7 +35,9 @@ function StatusBar({ s }: { s: SessionView }) {
         {STATUS_LABEL[s.status] ?? s.status}
       </span>
       {s.status === 'error' && s.error ? <span class="turn-error">{s.error}</span> : null}
-      {s.status === 'interrupted' ? <span class="muted">The server stopped during this answer.</span> : null}
+      {s.status === 'interrupted' ? (
+        <span class="muted">{s.error || 'The server stopped during this answer.'}</span>
+      ) : null}
       {/* A running turn is stopped from the composer (or Esc); a queued one can be dropped here. */}
       {s.status === 'pending' ? (
         <button type="button" class="btn small" onClick={() => void client.cancel(s.id)}>
