@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadAgentRegistry } from './agents/registry.ts';
 import { createRunner } from './agents/runner.ts';
 import type { Runner } from './agents/types.ts';
 import { buildApp } from './api/app.ts';
+import { agentRoutes } from './api/routes/agents.ts';
+import { sessionActionRoutes } from './api/routes/session-actions.ts';
+import { webStaticPlugin } from './api/web-static.ts';
+import { websocketGateway } from './api/ws/gateway.ts';
 import type { Config } from './config.ts';
 import { recoverSessions } from './commands/recovery.ts';
 import { loadOrCreateToken, prepareDataDir, StartupError } from './data-dir.ts';
+import { ROOT_DIR } from './root-dir.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
-export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WEB_DIST = join(ROOT_DIR, 'web', 'dist');
 
 export interface RunningServer {
@@ -26,21 +28,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Plugins that live in other areas, loaded if present so the core runs without them. */
-async function optionalPlugins(): Promise<Array<(app: FastifyInstance) => Promise<void>>> {
-  const plugins: Array<(app: FastifyInstance) => Promise<void>> = [];
-  const tryLoad = async (path: string, name: string, opts?: unknown) => {
-    const full = join(ROOT_DIR, 'src', path);
-    if (!existsSync(full)) return;
-    const mod = (await import(full)) as Record<string, (app: FastifyInstance, o?: unknown) => Promise<void>>;
-    const plugin = mod[name];
-    if (typeof plugin === 'function') plugins.push((app) => plugin(app, opts));
-  };
-  await tryLoad('api/routes/agents.ts', 'agentRoutes');
-  await tryLoad('api/routes/session-actions.ts', 'sessionActionRoutes');
-  await tryLoad('api/ws/gateway.ts', 'websocketGateway');
-  if (existsSync(join(WEB_DIST, 'index.html'))) await tryLoad('api/web-static.ts', 'webStaticPlugin', { distDir: WEB_DIST });
-  return plugins;
+/** Route plugins beyond the core REST routes, registered under BASE_URL after them. */
+function areaPlugins(): Array<(app: FastifyInstance) => Promise<void>> {
+  return [
+    agentRoutes,
+    sessionActionRoutes,
+    (app) => websocketGateway(app),
+    (app) => webStaticPlugin(app, { distDir: WEB_DIST }),
+  ];
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
@@ -68,7 +63,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app = await buildApp({
       ctx: { config, store, agents: lazyAgents, runner: lazyRunner },
       token,
-      plugins: await optionalPlugins(),
+      plugins: areaPlugins(),
     });
     registryHolder.agents = await loadAgentRegistry(config, app.log);
     runner = createRunner({ config, store, agents: registryHolder.agents, log: app.log, instanceId });

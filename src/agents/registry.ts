@@ -1,16 +1,16 @@
 import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { type Config, ConfigError } from '../config.ts';
 import { KNOWN_AGENTS } from './known-agents.ts';
 import type { AgentLog } from './log.ts';
+import { ROOT_DIR } from '../root-dir.ts';
 import type { AgentInfo, AgentRegistry, AgentSpec } from './types.ts';
 
 // Which agents exist (CONTRACT section 6): the built-in demo, known agents found on PATH, and the
 // agents file, which adds agents or overrides any of the others by id.
 
-const DEMO_MAIN = fileURLToPath(new URL('./demo/main.ts', import.meta.url));
+const DEMO_MAIN = join(ROOT_DIR, 'src', 'agents', 'demo', 'main.ts');
 
 /** The demo runs under tsx by absolute path, so it starts whatever the server's working directory. */
 export function demoSpec(): AgentSpec {
