@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -43,6 +44,14 @@ function printGeneric(value: unknown, indent = '  '): void {
 }
 
 async function main(): Promise<void> {
+  // Measure the server users run: the bundle `npm start` builds, not the TypeScript loader tests use.
+  const built = spawnSync(process.execPath, [join(DIR, '..', 'scripts', 'build-server-if-needed.mjs')], {
+    stdio: 'inherit',
+  });
+  if (built.status === 0) process.env.GMGUI_SERVER_ENTRY ??= 'dist';
+  console.log(
+    `server under test: ${process.env.GMGUI_SERVER_ENTRY === 'dist' ? 'dist/server/cli.mjs (as npm start)' : 'src/cli.ts under tsx'}`,
+  );
   let failed = 0;
   for (const area of benchFiles(process.argv.slice(2))) {
     const file = join(DIR, `${area}.ts`);

@@ -25,7 +25,7 @@ import { stampOf, writeStampAgentsFile } from '../test/stream/helpers.ts';
 
 const TSX = import.meta.resolve('tsx');
 const BARE = join(import.meta.dirname, '..', 'test', 'fixtures', 'agents', 'stream-bare-push.ts');
-const LATENCY_CHUNKS = 300;
+const LATENCY_CHUNKS = 500;
 const LATENCY_INTERVAL_MS = 10;
 const FLOOD_CHUNKS = 20_000;
 const SMALL_YOUNG_GEN = '--max-semi-space-size=4';
@@ -99,7 +99,7 @@ function collectLatency(clients: WebSocket[], n: number): { samples: number[]; d
   return { samples, done };
 }
 
-async function startBare(): Promise<{ proc: ChildProcess; port: number }> {
+export async function startBare(): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(process.execPath, ['--import', TSX, BARE], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -340,6 +340,22 @@ export async function memoryBench(
   }
 }
 
+/** Emit-to-arrival at 1, 10 and 100 clients, each level right after the bare baseline at the same level. */
+export async function latencyBench(
+  s: TestServer,
+  conversationId: string,
+  barePort: number,
+): Promise<StreamBenchResult['latency']> {
+  const latency: StreamBenchResult['latency'] = [];
+  for (const clients of [1, 10, 100]) {
+    log(`latency at ${clients} client(s)`);
+    const b = await bareLatency(barePort, clients);
+    const g = await gmguiLatency(s, conversationId, clients);
+    latency.push({ clients, gmgui: g, bare: b, ratioP50: g.p50 / b.p50, ratioP99: g.p99 / b.p99 });
+  }
+  return latency;
+}
+
 export async function runStreamBench(): Promise<StreamBenchResult> {
   const agentsDir = await mkdtemp(join(tmpdir(), 'gmgui-bench-agents-'));
   const agentsFile = await writeStampAgentsFile(agentsDir);
@@ -354,13 +370,7 @@ export async function runStreamBench(): Promise<StreamBenchResult> {
     await waitFinished(s, conv.id, await stampTurn(s, conv.id, 'stamp chunks=20 interval=5'));
     await bareLatency(bare.port, 1);
 
-    const latency: StreamBenchResult['latency'] = [];
-    for (const clients of [1, 10, 100]) {
-      log(`latency at ${clients} client(s)`);
-      const b = await bareLatency(bare.port, clients);
-      const g = await gmguiLatency(s, conv.id, clients);
-      latency.push({ clients, gmgui: g, bare: b, ratioP50: g.p50 / b.p50, ratioP99: g.p99 / b.p99 });
-    }
+    const latency = await latencyBench(s, conv.id, bare.port);
     log(`flood of ${FLOOD_CHUNKS} chunks to 10 clients`);
     const floodResult = await flood(s, conv.id, 10);
     await s.stop();

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'src', 'cli.ts');
+/** The bundle `npm start` runs; benchmarks use it (GMGUI_SERVER_ENTRY=dist) to measure what users run. */
+export const DIST_CLI = join(ROOT, 'dist', 'server', 'cli.mjs');
 
 export interface TestServer {
   url: string;
@@ -62,7 +64,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     BASE_URL: opts.baseUrl ?? '',
     ...opts.env,
   };
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = process.env.GMGUI_SERVER_ENTRY === 'dist' ? [DIST_CLI] : ['--import', 'tsx', CLI];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d) => {
     out += d;

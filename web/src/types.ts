@@ -10,6 +10,47 @@ export interface Conversation {
   version: number;
   created_at: number;
   updated_at: number;
+  settings?: ConversationSettings;
+}
+
+/** One mode an agent offers (ACP `SessionMode`). */
+export interface ModeInfo {
+  id: string;
+  name: string;
+  description?: string | null;
+}
+
+export interface ConversationSettings {
+  /** The mode the conversation is in (the user's choice or the agent's last report). */
+  modeId?: string;
+  /** What the agent offered when it last ran; absent until an agent ran, empty when it has none. */
+  availableModes?: ModeInfo[];
+}
+
+/** A slash-command the agent announced (ACP `AvailableCommand`). */
+export interface AgentCommand {
+  name: string;
+  description: string;
+  input?: { hint?: string } | null;
+}
+
+/** An agent's session configuration option (ACP `SessionConfigOption`), shown read-only. */
+export interface ConfigOption {
+  id: string;
+  name: string;
+  description?: string | null;
+  category?: string | null;
+  type?: string;
+  currentValue?: unknown;
+  /** Flat options, or groups of them (`{group, name, options}`). */
+  options?: unknown[];
+}
+
+/** Token use of a turn (ACP `UsageUpdate`). */
+export interface Usage {
+  used: number;
+  size: number;
+  cost?: { amount: number; currency: string } | null;
 }
 
 export type MessageRole = 'user' | 'assistant' | 'system' | string;

@@ -40,7 +40,10 @@ export class LogTail {
     return new LogTail(store, pageSize, await store.lastSeq());
   }
 
-  /** The log grew to `seq` (or a reader saw that it did). Wake-ups within one turn of the loop coalesce. */
+  /**
+   * The log grew to `seq` (or a reader saw that it did). Commits reported in the same synchronous run
+   * coalesce into one wake-up, which runs as a microtask: right after the commit, ahead of any other I/O.
+   */
   advance(seq: number): void {
     if (seq <= this.lastSeq) return;
     this.lastSeq = seq;

@@ -257,11 +257,23 @@ export class PgTx implements Tx {
     // Once that claim commits the row is no longer pending, and PostgreSQL re-checks the WHERE clause on
     // the latest row version before handing a row out, so two instances never both get it. (A live lease
     // on a pending row is the caller's to check, as on SQLite: see claimNextSession.)
+    // The head (oldest unfinished turn) of each conversation's queue, when still pending: a skip-scan over
+    // sessions_unfinished_conversation, one index probe per conversation with unfinished turns, so a long
+    // queue behind a busy turn costs nothing.
     const rows = await this.rows<SessionRow>(
-      `SELECT s.* FROM sessions s
+      `WITH RECURSIVE busy(cid) AS (
+         (SELECT conversation_id FROM sessions WHERE status IN ('pending', 'processing')
+          ORDER BY conversation_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT conversation_id FROM sessions
+                 WHERE status IN ('pending', 'processing') AND conversation_id > busy.cid
+                 ORDER BY conversation_id LIMIT 1)
+         FROM busy WHERE busy.cid IS NOT NULL
+       )
+       SELECT s.* FROM busy JOIN sessions s ON s.id = (
+         SELECT h.id FROM sessions h WHERE h.conversation_id = busy.cid AND h.status IN ('pending', 'processing')
+         ORDER BY h.ord LIMIT 1)
        WHERE s.status = 'pending'
-         AND NOT EXISTS (SELECT 1 FROM sessions o WHERE o.conversation_id = s.conversation_id
-                         AND o.status IN ('pending', 'processing') AND o.ord < s.ord)
        ORDER BY s.ord LIMIT $1
        FOR UPDATE OF s SKIP LOCKED`,
       [limit],

@@ -155,11 +155,22 @@ export class SqliteStore implements Store {
       // The first unfinished session of each conversation, when it is still pending. The literal
       // status IN (…) terms let SQLite use the partial indexes (migration 2): a full scan of every
       // session ever run made each send slower as history grew.
+      // The head (oldest unfinished turn) of each conversation's queue, when it is still pending. A skip-scan
+      // over the partial index: one index probe per conversation that has unfinished turns, so a long
+      // queue behind a busy turn (thousands of messages sent while the agent works) costs nothing.
       claimable: db.prepare<[number], SessionRow>(
-        `SELECT s.* FROM sessions s
-         WHERE s.status IN ('pending', 'processing') AND s.status = 'pending'
-           AND NOT EXISTS (SELECT 1 FROM sessions o WHERE o.conversation_id = s.conversation_id
-                           AND o.status IN ('pending', 'processing') AND o.ord < s.ord)
+        `WITH RECURSIVE busy(cid) AS (
+           SELECT min(conversation_id) FROM sessions INDEXED BY sessions_unfinished_conversation
+           WHERE status IN ('pending', 'processing')
+           UNION ALL
+           SELECT (SELECT min(conversation_id) FROM sessions INDEXED BY sessions_unfinished_conversation
+                   WHERE status IN ('pending', 'processing') AND conversation_id > busy.cid)
+           FROM busy WHERE busy.cid IS NOT NULL
+         )
+         SELECT s.* FROM busy JOIN sessions s ON s.id = (
+           SELECT h.id FROM sessions h WHERE h.conversation_id = busy.cid AND h.status IN ('pending', 'processing')
+           ORDER BY h.ord LIMIT 1)
+         WHERE s.status = 'pending'
          ORDER BY s.ord LIMIT ?`,
       ),
       getLease: db.prepare<[string], { lease_owner: string | null; lease_until: number | null }>(
