@@ -261,6 +261,29 @@ describe('/ws multiplexed socket', () => {
   });
 });
 
+describe('under BASE_URL', () => {
+  test('the endpoints live under the prefix, like every route', async () => {
+    const gm = await startServer({ baseUrl: '/gm' });
+    try {
+      const id = await newConversation(gm);
+      const c = stream(gm, id, 0);
+      await c.until(() => c.events.length === 1, 10_000, 'conversation_created');
+      assert.equal(c.events[0].type, 'conversation_created');
+      await c.close();
+      const m = mux(gm);
+      await m.opened;
+      await m.close();
+      const bare = await upgradeStatus(`${gm.url.replace(/^http/, 'ws')}/stream?conversationId=${id}`, {
+        authorization: `Bearer ${gm.token}`,
+      });
+      assert.equal(bare.status, 404, 'not outside the prefix');
+    } finally {
+      await gm.stop();
+      await gm.cleanup();
+    }
+  });
+});
+
 describe('shutdown', () => {
   test('SIGTERM with clients connected and a turn streaming: exits promptly, clients get 1001', async () => {
     const own = await startServer();

@@ -24,7 +24,7 @@ import { type InProcess, startInProcess } from './in-process.ts';
 // defaults: heartbeats drop a peer that stopped answering pings; a client stuck longer than the stall
 // limit is told to reconnect (4008), and doing so with its last seq loses nothing.
 
-/** Pings every 300 ms; gives up on a client stuck for 1 s. */
+/** Pings every 500 ms; gives up on a client stuck for 3 s. */
 let s: InProcess;
 /** Gives up on a client stuck for 1 s; pings too rarely to interfere. */
 let stall: InProcess;
@@ -34,7 +34,7 @@ before(async () => {
   agentsDir = await mkdtemp(join(tmpdir(), 'gmgui-agents-'));
   const agentsFile = await writeStampAgentsFile(agentsDir);
   [s, stall] = await Promise.all([
-    startInProcess({ wsPingIntervalMs: 300, wsStallMs: 1_000, agentsFile }),
+    startInProcess({ wsPingIntervalMs: 500, wsStallMs: 3_000, agentsFile }),
     startInProcess({ wsPingIntervalMs: 60_000, wsStallMs: 1_000, agentsFile }),
   ]);
 });
@@ -75,7 +75,7 @@ describe('gateway limits', () => {
         slow.tcp().pause();
         await sleep(100);
         slow.tcp().resume();
-        await sleep(15);
+        await sleep(5);
       }
     })();
     const sessionId = await sendMessage(s, id, 'stamp chunks=1500 size=4096 interval=0');

@@ -125,7 +125,7 @@ async function assistantText(conversationId: string, sessionId: string): Promise
 describe('resume after disconnects', () => {
   test('property: random disconnect schedules during a long turn; every client ends with exactly the stored log', async () => {
     const conversationId = await newConversation(s);
-    const followers = Number(process.env.STREAM_FOLLOWERS ?? 8);
+    const followers = Number(process.env.STREAM_FOLLOWERS ?? 12);
     const seed = Number(process.env.FC_SEED ?? 4242);
     await fc.assert(
       fc.asyncProperty(

@@ -16,6 +16,8 @@ import {
   type ConversationView,
   hydrateSession,
   initView,
+  prependMessages,
+  setConversation,
 } from './state/conversation';
 import {
   applySyncEvent,
@@ -49,6 +51,8 @@ export interface AppState {
   viewStatus: ViewStatus;
   viewError: string;
   streamConn: ConnState;
+  /** Loading of older history pages of the open conversation. */
+  older: 'idle' | 'loading' | 'error';
   outbox: OutboxItem[];
   outboxPersistent: boolean;
   agents: Agent[] | null;
@@ -74,6 +78,7 @@ const initial: AppState = {
   viewStatus: 'idle',
   viewError: '',
   streamConn: { kind: 'closed' },
+  older: 'idle',
   outbox: [],
   outboxPersistent: true,
   agents: null,
@@ -88,6 +93,12 @@ const initial: AppState = {
 
 /** Session states listed when a conversation opens (completed ones are inferred from messages). */
 const NOT_COMPLETED = ['pending', 'processing', 'error', 'cancelled', 'interrupted'] as const;
+
+/**
+ * Messages per history page. The first screen needs only the newest ones: a 5,000-message
+ * conversation opens with one small page instead of its whole history.
+ */
+export const PAGE_SIZE = 50;
 
 export class Client {
   readonly store = new Store<AppState>(initial);
@@ -247,6 +258,7 @@ export class Client {
       viewStatus: id ? 'loading' : 'idle',
       viewError: '',
       streamConn: { kind: 'closed' },
+      older: 'idle',
     });
     if (id) void this.load(id, this.openToken, 0);
   }
@@ -256,17 +268,18 @@ export class Client {
       // The cursor first: the snapshot read after it contains everything up to it, and the
       // stream from it delivers everything after (overlaps are deduplicated).
       const { lastSeq } = await this.api.events(id, 0, 1);
-      // What the first screen needs, in one round trip: the messages and the latest turn with
-      // its full history. Completed sessions are never fetched: their answer messages say all
-      // the history needs (a 5,000-message conversation would otherwise download every answer
-      // twice). The states of other older turns arrive just after (fillHistory).
-      const [conv, msgs, latest] = await Promise.all([
+      // What the first screen needs, in one round trip: the newest page of messages and the latest
+      // turn with its full history. Completed sessions are never fetched: their answer messages say
+      // all the history needs. The states of other older turns arrive just after (fillHistory),
+      // older pages as the reader scrolls up (loadOlder).
+      const [conv, page, latest] = await Promise.all([
         this.api.getConversation(id),
-        this.api.messages(id),
+        this.api.messagePage(id, PAGE_SIZE),
         this.api.latestSession(id).catch(() => null),
       ]);
       if (token !== this.openToken) return;
-      let view = initView(id, conv.conversation, msgs.messages, typeof lastSeq === 'number' ? lastSeq : 0);
+      const cursor = typeof lastSeq === 'number' ? lastSeq : 0;
+      let view = initView(id, conv.conversation, page.messages, cursor, page.hasMore);
       view = addSessionRows(view, newestFirst(completedFromMessages(view)));
       if (latest?.session)
         view = hydrateSession(view, latest.session, latest.events ?? [], latest.session.id);
@@ -324,7 +337,15 @@ export class Client {
       const sv = v.sessions[sid];
       if (sv && isActive(sv.status) && !sv.complete) wanted.add(sid);
     }
+    await this.explainSessions(id, token, wanted);
+  }
+
+  /** Fetches the named sessions, plus those loaded user messages name that nothing explained. */
+  private async explainSessions(id: string, token: number, wanted = new Set<string>()): Promise<void> {
+    const v = this.store.get().view;
+    if (!v || v.id !== id) return;
     for (const sid of unknownSessions(v).slice(-20)) wanted.add(sid);
+    if (!wanted.size) return;
     const details = await Promise.all([...wanted].map((sid) => this.api.session(sid).catch(() => null)));
     if (token !== this.openToken) return;
     this.store.set((s) => {
@@ -334,6 +355,39 @@ export class Client {
         if (d?.session) view = hydrateSession(view, d.session, d.events ?? [], d.session.id);
       return { view };
     });
+  }
+
+  /**
+   * The page before the oldest loaded message, prepended. The timeline asks as the reader nears the
+   * top and keeps the reading position itself. Events never add old messages (conversation.ts), so
+   * the loaded messages stay one contiguous, ordered run.
+   */
+  async loadOlder(): Promise<void> {
+    const s = this.store.get();
+    const v = s.view;
+    const oldest = v?.messages[0];
+    if (!v || !oldest || !v.hasMore || s.older === 'loading') return;
+    const token = this.openToken;
+    this.store.set({ older: 'loading' });
+    try {
+      const page = await this.api.messagePage(v.id, PAGE_SIZE, oldest.id);
+      if (token !== this.openToken) return;
+      this.store.set((st) => {
+        if (st.view?.id !== v.id || st.view.messages[0]?.id !== oldest.id) return { older: 'idle' };
+        let view = prependMessages(st.view, page.messages, page.hasMore);
+        view = addSessionRows(view, newestFirst(completedFromMessages(view)));
+        return {
+          view,
+          older: 'idle',
+          contentIndex: { ...st.contentIndex, [view.id]: searchableText(view) },
+        };
+      });
+      await this.explainSessions(v.id, token);
+    } catch (e) {
+      if (token !== this.openToken) return;
+      this.store.set({ older: 'error' });
+      this.notify(`Could not load earlier messages: ${errText(e)}`, 'error');
+    }
   }
 
   private openStream(id: string, token: number): void {
@@ -489,6 +543,22 @@ export class Client {
     }
   }
 
+  /** Switches the agent's mode; every tab follows the `conversation_updated` / `mode` events. */
+  async setMode(modeId: string): Promise<void> {
+    const v = this.store.get().view;
+    if (!v) return;
+    try {
+      const { conversation } = await this.api.setMode(v.id, modeId);
+      this.store.set((s) =>
+        s.view?.id === conversation.id
+          ? { view: setConversation(s.view, conversation), list: upsert(s.list, conversation) }
+          : { list: upsert(s.list, conversation) },
+      );
+    } catch (e) {
+      this.notify(`Could not switch the mode: ${errText(e)}`, 'error');
+    }
+  }
+
   // ---- conversations ----
 
   async loadAgents(): Promise<void> {
@@ -533,7 +603,7 @@ export class Client {
       }
       this.store.set((s) => ({
         list: upsert(s.list, r.conversation),
-        view: s.view && s.view.id === id ? { ...s.view, conversation: r.conversation } : s.view,
+        view: s.view && s.view.id === id ? setConversation(s.view, r.conversation) : s.view,
       }));
     } catch (e) {
       this.notify(`Could not rename: ${errText(e)}`, 'error');

@@ -49,7 +49,7 @@ export class LogTail {
     this.lastSeq = seq;
     if (this.wakeScheduled) return;
     this.wakeScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.wakeScheduled = false;
       for (const s of this.subscribers) s.wake();
     });

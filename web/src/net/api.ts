@@ -103,8 +103,20 @@ export class Api {
   deleteConversation(id: string): Promise<{ deleted: boolean }> {
     return this.call('DELETE', `api/conversations/${enc(id)}`);
   }
-  messages(id: string): Promise<{ messages: Message[] }> {
-    return this.call('GET', `api/conversations/${enc(id)}/messages`);
+  /** The newest `limit` messages (or the `limit` before `before`), oldest first. */
+  messagePage(
+    id: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+    const q = `limit=${limit}${before ? `&before=${enc(before)}` : ''}`;
+    return this.call<{ messages: Message[]; hasMore?: boolean }>(
+      'GET',
+      `api/conversations/${enc(id)}/messages?${q}`,
+    ).then((r) => ({ messages: r.messages ?? [], hasMore: r.hasMore === true }));
+  }
+  setMode(id: string, modeId: string): Promise<{ conversation: Conversation }> {
+    return this.call('POST', `api/conversations/${enc(id)}/mode`, { modeId });
   }
   sessions(id: string, status?: string): Promise<{ sessions: Session[] }> {
     return this.call('GET', `api/conversations/${enc(id)}/sessions${status ? `?status=${enc(status)}` : ''}`);

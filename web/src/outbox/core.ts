@@ -95,10 +95,14 @@ export interface ConfirmableMessage {
 
 /**
  * Which outbox items the messages already show, so their optimistic copies must disappear.
- * An item is confirmed by its message id (POST answered), by an idempotency key on the message
- * (when the server includes it), or, while neither is known (the `message_created` event beat the
- * POST response), by the first unclaimed user message with the same text that appeared after the
- * item was typed. The last rule never hides a message that is not in the list.
+ * An item is confirmed by its message id (the POST answered) or by its idempotency key, which the
+ * `message_created` event carries (so the event beating the POST answer is matched exactly).
+ *
+ * One case has neither: after a reload, a message whose POST succeeded but whose answer was lost is
+ * in the loaded page (REST messages carry no key) while its item waits for the retry that will
+ * confirm it. Only there, the first unclaimed key-less user message with the same text that
+ * appeared after the item was typed stands in for it. That rule never hides a message that is not
+ * in the list, and never matches a message that carries a key.
  */
 export function confirmedKeys(
   items: readonly OutboxItem[],
@@ -131,8 +135,7 @@ export function confirmedKeys(
     }
     for (let i = start; i < messages.length; i++) {
       const m = messages[i] as ConfirmableMessage;
-      if (claimed.has(i) || m.role !== 'user' || m.content !== it.content) continue;
-      if (m.idempotencyKey && m.idempotencyKey !== it.key) continue;
+      if (claimed.has(i) || m.idempotencyKey || m.role !== 'user' || m.content !== it.content) continue;
       claimed.add(i);
       confirmed.add(it.key);
       break;

@@ -8,16 +8,36 @@
 //   ignores seqs it has (see session.ts).
 // - Messages are keyed by id: a message from the snapshot, from a POST response and from
 //   `message_created` is one message.
+//
+// Paged history: `messages` is the newest part of the conversation, contiguous, and `hasMore` says
+// older messages exist on the server. Older pages are prepended (prependMessages); everything else
+// only appends, so it must never add a message older than the loaded page. The rule that
+// guarantees it: the snapshot was read after `snapshotSeq`, so a message whose event has
+// seq <= snapshotSeq existed when the page was read — it is either in the page or older than all of
+// it. Only messages from events after snapshotSeq (created later, hence newest) are appended.
 
 import type { Conversation, GmEvent, Message, Session } from '../types';
+import {
+  AGENT_INFO_EVENTS,
+  type AgentInfo,
+  applyAgentEvent,
+  emptyAgentInfo,
+  infoFromConversation,
+} from './agent';
 import { addEvents, emptySession, refold, type SessionView } from './session';
 
 export interface ConversationView {
   id: string;
   conversation: Conversation | null;
   cursor: number;
-  /** Oldest first, as the server orders them. */
+  /** The cursor the snapshot (first page) was read after; see the paging rule above. */
+  snapshotSeq: number;
+  /** Oldest first, as the server orders them: the newest page(s) of the conversation. */
   messages: Message[];
+  /** Older messages exist on the server that are not loaded. */
+  hasMore: boolean;
+  /** Modes, commands and configuration the agent announced. */
+  agent: AgentInfo;
   sessions: Record<string, SessionView>;
   /** Session ids in creation order. */
   sessionOrder: string[];
@@ -29,16 +49,32 @@ export function initView(
   conversation: Conversation | null,
   messages: readonly Message[],
   cursor: number,
+  hasMore = false,
 ): ConversationView {
-  // Defensive: a snapshot should not repeat an id, but one copy per id is the invariant.
-  const seen = new Set<string>();
-  const unique: Message[] = [];
+  return {
+    id,
+    conversation,
+    cursor,
+    snapshotSeq: cursor,
+    messages: unique(messages),
+    hasMore,
+    agent: infoFromConversation(emptyAgentInfo, conversation, cursor),
+    sessions: {},
+    sessionOrder: [],
+    deleted: false,
+  };
+}
+
+/** Defensive: a page should not repeat an id, but one copy per id is the invariant. */
+function unique(messages: readonly Message[], skip: ReadonlySet<string> = new Set()): Message[] {
+  const seen = new Set(skip);
+  const out: Message[] = [];
   for (const m of messages) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
-    unique.push(m);
+    out.push(m);
   }
-  return { id, conversation, cursor, messages: unique, sessions: {}, sessionOrder: [], deleted: false };
+  return out;
 }
 
 function hasMessage(v: ConversationView, id: string): boolean {
@@ -47,11 +83,34 @@ function hasMessage(v: ConversationView, id: string): boolean {
   return false;
 }
 
-/** Adds a message unless one with its id is there. */
+/**
+ * Appends a message unless one with its id is there. With older history unloaded, a message
+ * visibly older than the loaded page (e.g. a replayed POST answer) is left for paging to bring.
+ */
 export function addMessage(v: ConversationView, m: Message): ConversationView {
   if (m.conversationId && m.conversationId !== v.id) return v;
   if (hasMessage(v, m.id)) return v;
+  const oldest = v.messages[0];
+  if (v.hasMore && oldest && m.created_at < oldest.created_at) return v;
   return { ...v, messages: [...v.messages, m] };
+}
+
+/** Prepends an older page (GET …/messages?before=<oldest loaded id>). */
+export function prependMessages(
+  v: ConversationView,
+  older: readonly Message[],
+  hasMore: boolean,
+): ConversationView {
+  const loaded = new Set(v.messages.map((m) => m.id));
+  const add = unique(older, loaded).filter((m) => !m.conversationId || m.conversationId === v.id);
+  return { ...v, messages: add.length ? [...add, ...v.messages] : v.messages, hasMore };
+}
+
+/** The conversation row from a REST answer (e.g. POST …/mode), if it is newer than the one shown. */
+export function setConversation(v: ConversationView, c: Conversation): ConversationView {
+  if (v.conversation && c.version < v.conversation.version) return v;
+  // As new as the newest agent report known: an answer to this tab's own request.
+  return { ...v, conversation: c, agent: infoFromConversation(v.agent, c, v.agent.modeSeq) };
 }
 
 function putSession(v: ConversationView, s: SessionView): ConversationView {
@@ -114,22 +173,32 @@ export function hydrateSession(
   let s = addEvents({ ...prev, complete: true }, events);
   if (row) s = refold({ ...s, base: row, messageId: row.messageId });
   let cur = putSession(v, s);
-  // The session's events may carry messages (its answer) the snapshot did not have yet.
-  for (const ev of events) cur = addMessagesFromEvent(cur, ev);
-  return cur;
+  let agent = cur.agent;
+  for (const ev of events) {
+    // The session's events may carry messages (its answer) the snapshot did not have yet.
+    cur = addMessagesFromEvent(cur, ev);
+    // And the newest known commands or mode, which a freshly opened tab has no other way to learn.
+    if (AGENT_INFO_EVENTS.has(ev.type)) agent = applyAgentEvent(agent, ev);
+  }
+  return agent === cur.agent ? cur : { ...cur, agent };
 }
 
-function addMessagesFromEvent(v: ConversationView, ev: GmEvent): ConversationView {
+/** A message an event carries, with the idempotency key the event names (message_created). */
+function messageOf(ev: GmEvent): Message | null {
   const m = ev.message;
-  if (
-    m &&
-    typeof m === 'object' &&
-    typeof (m as Message).id === 'string' &&
-    typeof (m as Message).role === 'string'
-  ) {
-    return addMessage(v, m as Message);
-  }
-  return v;
+  if (!m || typeof m !== 'object' || typeof (m as Message).id !== 'string') return null;
+  if (typeof (m as Message).role !== 'string') return null;
+  const key = ev.idempotencyKey;
+  return typeof key === 'string' && key && !(m as Message).idempotencyKey
+    ? { ...(m as Message), idempotencyKey: key }
+    : (m as Message);
+}
+
+/** See the paging rule at the top: only messages created after the snapshot are appended. */
+function addMessagesFromEvent(v: ConversationView, ev: GmEvent): ConversationView {
+  if (ev.seq <= v.snapshotSeq) return v;
+  const m = messageOf(ev);
+  return m ? addMessage(v, m) : v;
 }
 
 function sessionIdOf(ev: GmEvent): string | null {
@@ -158,6 +227,7 @@ export function applyEvent(v: ConversationView, ev: GmEvent): ConversationView {
       const c = ev.conversation as Conversation | undefined;
       if (c && typeof c.id === 'string' && (!cur.conversation || c.version >= cur.conversation.version)) {
         cur.conversation = c;
+        cur.agent = infoFromConversation(cur.agent, c, ev.seq);
       }
       return cur;
     }
@@ -168,6 +238,9 @@ export function applyEvent(v: ConversationView, ev: GmEvent): ConversationView {
     default:
       break;
   }
+  // The agent's modes, commands and configuration belong to the conversation, even when they
+  // arrive during a turn.
+  if (AGENT_INFO_EVENTS.has(ev.type)) return { ...cur, agent: applyAgentEvent(cur.agent, ev) };
   if (NOT_SESSION_SCOPED.has(ev.type)) return cur;
   const sid = sessionIdOf(ev);
   if (!sid) return cur;

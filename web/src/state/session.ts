@@ -14,6 +14,7 @@ import type {
   SessionStatus,
   ToolCallContentItem,
   ToolLocation,
+  Usage,
 } from '../types';
 import { sessionErrorText } from '../types';
 
@@ -56,6 +57,10 @@ export interface SessionView {
   permissions: PermissionView[];
   /** The assistant message the session ended with, when an event carried it. */
   answer: Message | null;
+  /** A cancel was requested and the agent has not stopped yet (status unchanged until it does). */
+  stopping: boolean;
+  /** The agent's latest token count for this turn, when it reports one. */
+  usage: Usage | null;
   /** Sorted by seq, unique. */
   log: GmEvent[];
   /** True when `log` is known to start at the session's beginning (details can be shown). */
@@ -75,6 +80,8 @@ export function emptySession(id: string, base: Session | null = null): SessionVi
     plan: null,
     permissions: [],
     answer: null,
+    stopping: false,
+    usage: null,
     log: [],
     complete: false,
   };
@@ -102,6 +109,13 @@ function isSession(v: unknown): v is Session {
 function isMessage(v: unknown): v is Message {
   const o = asObject(v);
   return !!o && typeof o.id === 'string' && typeof o.role === 'string';
+}
+
+function asCost(v: unknown): Usage['cost'] {
+  const o = asObject(v);
+  return o && typeof o.amount === 'number' && typeof o.currency === 'string'
+    ? { amount: o.amount, currency: o.currency }
+    : null;
 }
 
 function appendText(items: SessionItem[], kind: 'text' | 'thought', text: string): SessionItem[] {
@@ -154,8 +168,13 @@ function step(s: SessionView, ev: GmEvent): SessionView {
       };
       if (session?.error && !next.error) next.error = sessionErrorText(session.error);
       if (isMessage(ev.message)) next.answer = ev.message;
+      // `cancelRequested` comes with the unchanged status: the turn is stopping, not stopped.
+      if (ev.cancelRequested === true && isActive(status)) next.stopping = true;
       // A finished turn waits for nothing: stale permission cards would be unanswerable.
-      if (FINISHED.has(status)) next.permissions = [];
+      if (FINISHED.has(status)) {
+        next.permissions = [];
+        next.stopping = false;
+      }
       return next;
     }
     case 'text_delta':
@@ -191,6 +210,9 @@ function step(s: SessionView, ev: GmEvent): SessionView {
       const requestId = str(ev.requestId);
       return { ...s, permissions: s.permissions.filter((p) => p.requestId !== requestId) };
     }
+    case 'usage':
+      if (typeof ev.used !== 'number' || typeof ev.size !== 'number') return s;
+      return { ...s, usage: { used: ev.used, size: ev.size, cost: asCost(ev.cost) } };
     case 'done':
       return { ...s, stopReason: str(ev.stopReason) || s.stopReason };
     case 'error':

@@ -31,34 +31,42 @@ export function buildRows(view: ConversationView, outbox: readonly OutboxItem[])
     allIds.add(m.id);
     if (m.role === 'user') userIds.add(m.id);
   }
-  const placed = new Set<string>();
+  // Sessions whose user message is not loaded. With the whole history loaded they are shown at the
+  // end, never dropped. With older pages unloaded, only those active since the page was read: the
+  // others belong to the unloaded past and appear under their message once paging brings it.
+  const orphans: SessionView[] = [];
+  for (const sid of view.sessionOrder) {
+    const s = view.sessions[sid];
+    if (!s || (s.messageId && allIds.has(s.messageId))) continue;
+    if (!view.hasMore || lastSeq(s) > view.snapshotSeq) orphans.push(s);
+  }
+  const shownAlone = new Set(orphans.map((s) => s.id));
 
   for (const m of view.messages) {
     if (m.role === 'user') {
       rows.push({ kind: 'user', key: m.id, message: m });
       for (const s of byMessage.get(m.id) ?? []) {
-        placed.add(s.id);
         rows.push({ kind: 'turn', key: `turn:${s.id}`, session: s, answer: answerOf.get(s.id) ?? s.answer });
       }
       continue;
     }
-    // Hidden only when its turn is rendered under a loaded user message.
+    // Hidden when its turn is rendered (under a loaded user message, or alone at the end).
     const owner = m.sessionId ? view.sessions[m.sessionId] : undefined;
     if (owner?.messageId && userIds.has(owner.messageId)) continue;
+    if (owner && shownAlone.has(owner.id)) continue;
     rows.push({ kind: 'assistant', key: m.id, message: m });
   }
-  // Sessions whose user message is not loaded (yet): still visible, never dropped.
-  for (const sid of view.sessionOrder) {
-    const s = view.sessions[sid];
-    if (!s || placed.has(sid)) continue;
-    if (s.messageId && allIds.has(s.messageId)) continue;
+  for (const s of orphans)
     rows.push({ kind: 'turn', key: `turn:${s.id}`, session: s, answer: answerOf.get(s.id) ?? s.answer });
-  }
   const queue = queueOf(outbox, view.id);
   const done = confirmedKeys(queue, view.messages);
   for (const item of queue)
     if (!done.has(item.key)) rows.push({ kind: 'outbox', key: `out:${item.key}`, item });
   return rows;
+}
+
+function lastSeq(s: SessionView): number {
+  return s.log[s.log.length - 1]?.seq ?? 0;
 }
 
 /** Plain text of everything in the conversation, for client-side search. */

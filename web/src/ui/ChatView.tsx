@@ -17,7 +17,8 @@ function useConversationState(): { text: string; kind: string } {
     for (const sid of v.sessionOrder) if (v.sessions[sid]?.permissions.length) waiting = true;
     if (waiting) return WAITING;
     const active = activeSessions(v);
-    if (active.some((x) => x.status === 'processing')) return RUNNING;
+    const running = active.find((x) => x.status === 'processing');
+    if (running) return running.stopping ? STOPPING : RUNNING;
     if (active.length) return QUEUED;
     const last = v.sessions[v.sessionOrder[v.sessionOrder.length - 1] ?? ''];
     if (!last) return IDLE;
@@ -29,6 +30,7 @@ function useConversationState(): { text: string; kind: string } {
 const IDLE = { text: 'Idle', kind: 'idle' };
 const WAITING = { text: 'Waiting for you', kind: 'waiting' };
 const RUNNING = { text: 'Running', kind: 'processing' };
+const STOPPING = { text: 'Stopping…', kind: 'processing' };
 const QUEUED = { text: 'Queued', kind: 'pending' };
 const LAST: Record<string, { text: string; kind: string }> = Object.fromEntries(
   ['completed', 'error', 'cancelled', 'interrupted'].map((k) => [

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { buildRows, type Row } from '../state/timeline';
-import { useApp } from './context';
+import { useApp, useClient } from './context';
 import { AssistantMessage, OutboxMessage, UserMessage } from './Rows';
 import { Turn } from './Turn';
 
@@ -24,38 +24,44 @@ function RowView({ row }: { row: Row }) {
 }
 
 export function Timeline() {
+  const client = useClient();
   const view = useApp((s) => s.view);
   const outbox = useApp((s) => s.outbox);
+  const older = useApp((s) => s.older);
   const rows = useMemo(() => (view ? buildRows(view, outbox) : []), [view, outbox]);
   const convId = view?.id ?? null;
+  const hasMore = view?.hasMore ?? false;
   const [count, setCount] = useState(PAGE);
   const scroller = useRef<HTMLElement>(null);
+  const rowsEl = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  /** Distance from the bottom to keep while older rows are added above (null: not prepending). */
-  const keepFromBottom = useRef<number | null>(null);
+  /** The topmost visible row and where it was: kept in place when anything is added above it. */
+  const anchor = useRef<{ el: Element; top: number } | null>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const [showJump, setShowJump] = useState(false);
 
   useEffect(() => {
     setCount(PAGE);
     atBottom.current = true;
+    anchor.current = null;
     setShowJump(false);
   }, [convId]);
 
   const start = Math.max(0, rows.length - count);
   const visible = start ? rows.slice(start) : rows;
 
+  // Older rows: first those already loaded (render more), then the server's older pages.
   const loadEarlier = () => {
-    const el = scroller.current;
-    if (!el || keepFromBottom.current !== null) return;
-    keepFromBottom.current = el.scrollHeight - el.scrollTop;
-    setCount((c) => c + PAGE);
+    if (start > 0) setCount((c) => c + PAGE);
+    else if (hasMore) void client.loadOlder();
   };
+  const canAutoLoad = start > 0 || (hasMore && older === 'idle');
 
-  // More history when the top comes near (before the reader reaches it).
+  // More history when the top comes near (before the reader reaches it). Re-observed after every
+  // render, so a page that arrived while the top was in sight is followed by the next step.
   useEffect(() => {
     const el = sentinel.current;
-    if (!el || !start) return;
+    if (!el || !canAutoLoad) return;
     const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && loadEarlier(), {
       root: scroller.current,
       rootMargin: '600px 0px 0px 0px',
@@ -64,20 +70,30 @@ export function Timeline() {
     return () => io.disconnect();
   });
 
-  // Keep the view pinned to the newest content while the reader is at the bottom, and keep the
-  // reading position exactly when older rows are added above (set absolutely, so it does not
-  // matter whether the browser's own scroll anchoring moved it already).
+  const captureAnchor = () => {
+    const el = scroller.current;
+    const list = rowsEl.current;
+    anchor.current = el && list ? topVisibleRow(list, el.getBoundingClientRect().top) : null;
+  };
+
+  // Keep the view pinned to the newest content while the reader is at the bottom; otherwise keep
+  // the row they are reading where it was, whatever was added above it (older rows, an older
+  // page). Done by hand rather than trusting the browser's scroll anchoring, which does not act
+  // at scrollTop 0 — exactly where older rows arrive.
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    if (keepFromBottom.current !== null) {
-      el.scrollTop = el.scrollHeight - keepFromBottom.current;
-      keepFromBottom.current = null;
-    } else if (atBottom.current) {
+    if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
     } else {
+      const a = anchor.current;
+      if (a?.el.isConnected) {
+        const delta = a.el.getBoundingClientRect().top - a.top;
+        if (delta) el.scrollTop += delta;
+      }
       setShowJump(true);
     }
+    captureAnchor();
   });
 
   const onScroll = () => {
@@ -85,6 +101,7 @@ export function Timeline() {
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
     if (atBottom.current && showJump) setShowJump(false);
+    captureAnchor();
   };
 
   const jump = () => {
@@ -100,12 +117,23 @@ export function Timeline() {
       {/* A scrollable region: browsers make it keyboard-focusable by themselves. */}
       <section class="timeline" ref={scroller} onScroll={onScroll} aria-label="Messages">
         <div ref={sentinel} aria-hidden="true" />
-        {start > 0 ? (
-          <button type="button" class="link-btn load-earlier" onClick={loadEarlier}>
-            Show earlier messages ({start} more)
+        {start > 0 || hasMore ? (
+          <button
+            type="button"
+            class="link-btn load-earlier"
+            onClick={older === 'error' && !start ? () => void client.loadOlder() : loadEarlier}
+            disabled={!start && older === 'loading'}
+          >
+            {start > 0
+              ? `Show earlier messages (${start}${hasMore ? '+' : ''} more)`
+              : older === 'loading'
+                ? 'Loading earlier messages…'
+                : older === 'error'
+                  ? 'Could not load earlier messages. Try again'
+                  : 'Load earlier messages'}
           </button>
         ) : null}
-        <div class="rows" role="log" aria-live="off" data-row-count={rows.length}>
+        <div class="rows" ref={rowsEl} role="log" aria-live="off" data-row-count={rows.length}>
           {visible.map((r) => (
             <div class="row" key={r.key} data-kind={r.kind}>
               <RowView row={r} />
@@ -120,4 +148,19 @@ export function Timeline() {
       ) : null}
     </div>
   );
+}
+
+/** The first row whose bottom is below `top` (binary search: rows are in document order). */
+function topVisibleRow(list: HTMLElement, top: number): { el: Element; top: number } | null {
+  const rows = list.children;
+  let lo = 0;
+  let hi = rows.length - 1;
+  if (hi < 0) return null;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((rows[mid] as Element).getBoundingClientRect().bottom <= top) lo = mid + 1;
+    else hi = mid;
+  }
+  const el = rows[lo] as Element;
+  return { el, top: el.getBoundingClientRect().top };
 }

@@ -1,6 +1,6 @@
 import { memo } from './memo';
 import { FINISHED, isActive, type SessionView, streamedText } from '../state/session';
-import { type Message, messageText } from '../types';
+import { type Message, messageText, type Usage } from '../types';
 import { useClient } from './context';
 import { Markdown } from './Markdown';
 import { PermissionCard } from './PermissionCard';
@@ -29,17 +29,21 @@ function StatusBar({ s }: { s: SessionView }) {
   const client = useClient();
   const canRetry = s.status === 'interrupted' || s.status === 'error' || s.status === 'cancelled';
   return (
-    <div class={`turn-status status-${s.status}`} data-status={s.status}>
+    <div
+      class={`turn-status status-${s.status}`}
+      data-status={s.status}
+      data-stopping={s.stopping || undefined}
+    >
       <span class={`pill pill-${s.status}`}>
         {s.status === 'processing' ? <span class="spinner" aria-hidden="true" /> : null}
-        {STATUS_LABEL[s.status] ?? s.status}
+        {s.stopping ? 'Stopping…' : (STATUS_LABEL[s.status] ?? s.status)}
       </span>
       {s.status === 'error' && s.error ? <span class="turn-error">{s.error}</span> : null}
       {s.status === 'interrupted' ? (
         <span class="muted">{s.error || 'The server stopped during this answer.'}</span>
       ) : null}
       {/* A running turn is stopped from the composer (or Esc); a queued one can be dropped here. */}
-      {s.status === 'pending' ? (
+      {s.status === 'pending' && !s.stopping ? (
         <button type="button" class="btn small" onClick={() => void client.cancel(s.id)}>
           Cancel
         </button>
@@ -49,8 +53,25 @@ function StatusBar({ s }: { s: SessionView }) {
           Retry
         </button>
       ) : null}
+      {s.usage ? <UsageNote usage={s.usage} /> : null}
     </div>
   );
+}
+
+/** Tokens in context, discreetly: "1.2k / 200k tokens". */
+function UsageNote({ usage }: { usage: Usage }) {
+  const cost = usage.cost ? ` · ${usage.cost.amount.toFixed(2)} ${usage.cost.currency}` : '';
+  return (
+    <span class="usage muted" title={`Context: ${usage.used} of ${usage.size} tokens used${cost}`}>
+      {compact(usage.used)} / {compact(usage.size)} tokens{cost}
+    </span>
+  );
+}
+
+function compact(n: number): string {
+  if (n < 1000) return String(n);
+  const k = n / 1000;
+  return `${k < 10 ? k.toFixed(1).replace(/\.0$/, '') : Math.round(k)}k`;
 }
 
 interface Props {
