@@ -37,7 +37,15 @@ interface Dist {
 }
 
 export interface StreamBenchResult {
-  latency: Array<{ clients: number; gmgui: Dist; bare: Dist; ratioP50: number; ratioP99: number }>;
+  latency: Array<{
+    clients: number;
+    gmgui: Dist;
+    /** Emission → transaction start (runner batching, parsing): the share before the commit and the gateway. */
+    emitToStore: Dist;
+    bare: Dist;
+    ratioP50: number;
+    ratioP99: number;
+  }>;
   flood: {
     chunks: number;
     storedPerSec: number;
@@ -79,8 +87,13 @@ function openWs(url: string, token?: string): Promise<WebSocket> {
 }
 
 /** Emit-to-arrival latency of every stamped frame at every client; resolves once each has `n` of them. */
-function collectLatency(clients: WebSocket[], n: number): { samples: number[]; done: Promise<void> } {
+function collectLatency(
+  clients: WebSocket[],
+  n: number,
+): { samples: number[]; toStore: number[]; done: Promise<void> } {
   const samples: number[] = [];
+  /** Emission to the store's transaction clock (`created_at`, whole ms): the part before the gateway. */
+  const toStore: number[] = [];
   const done = Promise.all(
     clients.map(
       (ws) =>
@@ -91,12 +104,14 @@ function collectLatency(clients: WebSocket[], n: number): { samples: number[]; d
             const stamp = m ? stampOf(m[1]) : null;
             if (stamp === null) return;
             samples.push(performance.timeOrigin + performance.now() - stamp);
+            const created = /"created_at":(\d+)/.exec(String(data));
+            if (created && ws === clients[0]) toStore.push(Number(created[1]) - stamp);
             if (++got === n) resolve();
           });
         }),
     ),
   ).then(() => undefined);
-  return { samples, done };
+  return { samples, toStore, done };
 }
 
 export async function startBare(): Promise<{ proc: ChildProcess; port: number }> {
@@ -146,10 +161,14 @@ async function stampTurn(s: TestServer, conversationId: string, prompt: string):
   return (r.session as { id: string }).id;
 }
 
-async function gmguiLatency(s: TestServer, conversationId: string, clients: number): Promise<Dist> {
+async function gmguiLatency(
+  s: TestServer,
+  conversationId: string,
+  clients: number,
+): Promise<{ total: Dist; emitToStore: Dist }> {
   const url = `${wsBase(s)}/stream?conversationId=${conversationId}`;
   const sockets = await Promise.all(Array.from({ length: clients }, () => openWs(url, s.token)));
-  const { samples, done } = collectLatency(sockets, LATENCY_CHUNKS);
+  const { samples, toStore, done } = collectLatency(sockets, LATENCY_CHUNKS);
   const sessionId = await stampTurn(
     s,
     conversationId,
@@ -158,7 +177,7 @@ async function gmguiLatency(s: TestServer, conversationId: string, clients: numb
   await done;
   await waitFinished(s, conversationId, sessionId);
   for (const ws of sockets) ws.terminate();
-  return dist(samples);
+  return { total: dist(samples), emitToStore: dist(toStore) };
 }
 
 async function flood(s: TestServer, conversationId: string, clients: number) {
@@ -351,7 +370,14 @@ export async function latencyBench(
     log(`latency at ${clients} client(s)`);
     const b = await bareLatency(barePort, clients);
     const g = await gmguiLatency(s, conversationId, clients);
-    latency.push({ clients, gmgui: g, bare: b, ratioP50: g.p50 / b.p50, ratioP99: g.p99 / b.p99 });
+    latency.push({
+      clients,
+      gmgui: g.total,
+      emitToStore: g.emitToStore,
+      bare: b,
+      ratioP50: g.total.p50 / b.p50,
+      ratioP99: g.total.p99 / b.p99,
+    });
   }
   return latency;
 }
@@ -412,6 +438,9 @@ export function printStreamBench(r: StreamBenchResult): void {
   for (const l of r.latency) {
     console.log(
       `    ${String(l.clients).padStart(3)} client(s): gmgui p50 ${ms(l.gmgui.p50)}  p99 ${ms(l.gmgui.p99)}   |  bare ws push p50 ${ms(l.bare.p50)}  p99 ${ms(l.bare.p99)}   |  ratio p50 ${l.ratioP50.toFixed(1)}×  p99 ${l.ratioP99.toFixed(1)}×`,
+    );
+    console.log(
+      `          of which emission → store transaction (runner batching; whole-ms clock): p50 ${ms(l.emitToStore.p50)}  p99 ${ms(l.emitToStore.p99)}`,
     );
   }
   const f = r.flood;

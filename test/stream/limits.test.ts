@@ -24,7 +24,7 @@ import { type InProcess, startInProcess } from './in-process.ts';
 // defaults: heartbeats drop a peer that stopped answering pings; a client stuck longer than the stall
 // limit is told to reconnect (4008), and doing so with its last seq loses nothing.
 
-/** Pings every 500 ms; gives up on a client stuck for 3 s. */
+/** Pings every 500 ms; gives up on a client stuck for 10 s. */
 let s: InProcess;
 /** Gives up on a client stuck for 1 s; pings too rarely to interfere. */
 let stall: InProcess;
@@ -34,7 +34,7 @@ before(async () => {
   agentsDir = await mkdtemp(join(tmpdir(), 'gmgui-agents-'));
   const agentsFile = await writeStampAgentsFile(agentsDir);
   [s, stall] = await Promise.all([
-    startInProcess({ wsPingIntervalMs: 500, wsStallMs: 3_000, agentsFile }),
+    startInProcess({ wsPingIntervalMs: 500, wsStallMs: 10_000, agentsFile }),
     startInProcess({ wsPingIntervalMs: 60_000, wsStallMs: 1_000, agentsFile }),
   ]);
 });

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
 import type { GatewayOptions } from './options.ts';
-import { CLOSE_LAGGING, LAGGING_REASON } from './protocol.ts';
+import { CLOSE_LAGGING, CLOSE_SERVER_ERROR, LAGGING_REASON } from './protocol.ts';
 import type { Sink, Subscription } from './subscription.ts';
 
 // One client socket. Its outgoing buffer is bounded: past `pauseBytes` we stop reading the log for it
@@ -125,7 +125,7 @@ export class Connection implements Sink {
 
   fail(err: unknown): void {
     this.log.warn({ err }, 'websocket subscription failed; closing so the client reconnects with its cursor');
-    this.close(1011, 'server error: reconnect with after=<last seq received>');
+    this.close(CLOSE_SERVER_ERROR, 'server error: reconnect with after=<last seq received>');
   }
 
   private dispose(): void {

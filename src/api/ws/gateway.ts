@@ -3,12 +3,21 @@ import type { Duplex } from 'node:stream';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type WebSocket from 'ws';
-import type { z } from 'zod';
 import type { StoredEvent } from '../../domain/types.ts';
 import { Connection } from './connection.ts';
 import { LogTail } from './log-tail.ts';
 import { type GatewayOptions, resolveGatewayOptions } from './options.ts';
-import { CLOSE_GOING_AWAY, ClientFrame, type Filter, filterKey, StreamQuery, SyncQuery } from './protocol.ts';
+import {
+  CLOSE_CURSOR_AHEAD,
+  CLOSE_GOING_AWAY,
+  CLOSE_INVALID,
+  CLOSE_NOT_FOUND,
+  ClientFrame,
+  type Filter,
+  filterKey,
+  StreamQuery,
+  SyncQuery,
+} from './protocol.ts';
 import { Subscription } from './subscription.ts';
 
 // The WebSocket gateway (CONTRACT section 5): /sync, /stream and the multiplexed /ws. Access control
@@ -107,46 +116,53 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
   const conversationKnown = async (id: string) =>
     (await store.lastSeq(id)) > 0 || !!(await store.getConversation(id));
 
-  /** Before the upgrade: a bad query or unknown conversation is an HTTP error the client can read, not a silent close. */
-  const refuse = (reply: FastifyReply, status: number, code: string, error: string) =>
-    reply.code(status).type('application/json').send({ error, code });
-
-  const checkQuery =
-    <S extends z.ZodType>(schema: S) =>
-    async (req: FastifyRequest, reply: FastifyReply) => {
-      const r = schema.safeParse(req.query);
-      if (!r.success) {
-        const issue = r.error.issues[0];
-        return refuse(
-          reply,
-          400,
-          'invalid_request',
-          `Invalid query at "${issue?.path.join('.')}": ${issue?.message ?? 'malformed'}.`,
-        );
-      }
-      const q = r.data as { after?: number; conversationId?: string };
-      if (q.conversationId !== undefined && !(await conversationKnown(q.conversationId))) {
-        return refuse(reply, 404, 'not_found', 'Conversation was not found.');
-      }
-      if (q.after !== undefined && q.after > (await tail.end())) {
-        return refuse(
-          reply,
-          409,
-          'cursor_ahead',
-          'The cursor is beyond the end of this server’s log (another database?). Reload from after=0.',
-        );
-      }
-    };
-
   const notUpgrade = async (_req: FastifyRequest, reply: FastifyReply) =>
-    refuse(reply, 426, 'upgrade_required', 'This endpoint speaks WebSocket only.');
+    reply
+      .code(426)
+      .type('application/json')
+      .send({ error: 'This endpoint speaks WebSocket only.', code: 'upgrade_required' });
+
+  /** The parsed query, or why it cannot be served as a close code and reason (see protocol.ts). */
+  async function refusal(
+    schema: typeof SyncQuery | typeof StreamQuery,
+    query: unknown,
+  ): Promise<{ code: number; reason: string } | { after?: number; conversationId?: string }> {
+    const r = schema.safeParse(query);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      const reason = `invalid ${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'malformed'}`;
+      return { code: CLOSE_INVALID, reason: reason.slice(0, 120) };
+    }
+    const q = r.data as { after?: number; conversationId?: string };
+    if (q.conversationId !== undefined && !(await conversationKnown(q.conversationId))) {
+      return { code: CLOSE_NOT_FOUND, reason: 'conversation not found' };
+    }
+    if (q.after !== undefined && q.after > (await tail.end())) {
+      return {
+        code: CLOSE_CURSOR_AHEAD,
+        reason: 'cursor beyond the end of the log: start again from after=0',
+      };
+    }
+    return q;
+  }
 
   /** /sync and /stream: one subscription per socket, each frame one event as stored. */
-  const singleStream = (ws: WebSocket, req: FastifyRequest, filter: Filter, after: number | undefined) => {
+  const singleStream = (
+    ws: WebSocket,
+    req: FastifyRequest,
+    schema: typeof SyncQuery | typeof StreamQuery,
+  ) => {
     const c = connect(ws, req);
-    startCursor(after)
-      .then((cursor) => {
+    refusal(schema, req.query)
+      .then(async (q) => {
         if (c.gone) return;
+        if ('code' in q) return c.close(q.code, q.reason);
+        const cursor = await startCursor(q.after);
+        if (c.gone) return;
+        const filter: Filter =
+          q.conversationId === undefined
+            ? { stream: 'sync' }
+            : { stream: 'conversation', conversationId: q.conversationId };
         const sub = new Subscription(filter, cursor, tail, c, (e) => tail.toJson(e));
         c.subscriptions.set(filterKey(filter), sub);
         sub.start();
@@ -157,23 +173,14 @@ export async function websocketGateway(app: FastifyInstance, given?: Partial<Gat
   app.route({
     method: 'GET',
     url: '/sync',
-    preHandler: checkQuery(SyncQuery),
     handler: notUpgrade,
-    wsHandler: (ws, req) => {
-      const { after } = SyncQuery.parse(req.query);
-      singleStream(ws, req, { stream: 'sync' }, after);
-    },
+    wsHandler: (ws, req) => singleStream(ws, req, SyncQuery),
   });
-
   app.route({
     method: 'GET',
     url: '/stream',
-    preHandler: checkQuery(StreamQuery),
     handler: notUpgrade,
-    wsHandler: (ws, req) => {
-      const { conversationId, after } = StreamQuery.parse(req.query);
-      singleStream(ws, req, { stream: 'conversation', conversationId }, after);
-    },
+    wsHandler: (ws, req) => singleStream(ws, req, StreamQuery),
   });
 
   app.route({

@@ -21,9 +21,20 @@ import { z } from 'zod';
 // A conversation's lifecycle events arrive on both its conversation stream and on sync: the client
 // applies events by seq and ignores a seq it has already applied (DESIGN point 5).
 
-/** Close codes: 1001 the server is stopping; 4008 the client fell too far behind. Both mean "reconnect with your last seq". */
+/**
+ * Close codes. Reconnect with your last seq after: 1001 the server is stopping; 1011 a server error;
+ * 4008 the client fell too far behind. Do not retry as is after: 4400 a malformed query (reason says
+ * what); 4404 no such conversation; 4409 the cursor is beyond the end of the log (another database?):
+ * start again from after=0. Refusals are close codes rather than HTTP statuses before the upgrade because
+ * a browser's WebSocket cannot read the status of a refused upgrade; a missing or wrong token is still
+ * an HTTP 401 (and a foreign Origin or Host a 403) before the upgrade: nothing is opened for those.
+ */
 export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_SERVER_ERROR = 1011;
 export const CLOSE_LAGGING = 4008;
+export const CLOSE_INVALID = 4400;
+export const CLOSE_NOT_FOUND = 4404;
+export const CLOSE_CURSOR_AHEAD = 4409;
 export const LAGGING_REASON = 'too far behind: reconnect with after=<last seq received>';
 
 /** A cursor in a query string: digits only, so "", "1e3" or "-1" are refused rather than read as 0. */

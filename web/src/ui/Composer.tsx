@@ -66,6 +66,7 @@ export function Composer() {
   const change = (v: string) => {
     setText(v);
     setDismissed(false);
+    setPick(0);
     if (convId) saveDraft(convId, v);
   };
 
@@ -79,7 +80,6 @@ export function Composer() {
 
   const takeCommand = (c: AgentCommand) => {
     change(`/${c.name} `);
-    setPick(0);
     ref.current?.focus();
   };
 

@@ -126,7 +126,8 @@ export const Turn = memo(function Turn({ session: s, answer }: Props) {
       {s.permissions.map((p) => (
         <PermissionCard key={p.requestId} sessionId={s.id} perm={p} />
       ))}
-      {active && !streamed && s.items.length === 0 ? (
+      {/* Dots while the agent works on it; a queued turn just says "Queued" below. */}
+      {s.status === 'processing' && !streamed && s.items.length === 0 ? (
         <p class="muted typing" aria-hidden="true">
           <span class="dot" />
           <span class="dot" />
