@@ -2,8 +2,10 @@ import { type OutputEvent, appendAgentOutput } from '../commands/runner.ts';
 import { StoreUnavailableError } from '../domain/errors.ts';
 import type { Store, Tx } from '../store/types.ts';
 
-// Stores a turn's output as it arrives: events wait at most `flushMs` (or until `maxBatch` pile up)
-// and go in one transaction per batch. Writes are serialized, so events land in arrival order, and
+// Stores a turn's output as it arrives. When no write is under way an event is written at once (the
+// store still groups whatever arrives in the same event-loop turn); while one is under way events pile
+// up and go together as soon as it commits — batching that costs no waiting. `flushMs` bounds the wait
+// in any case, and `maxBatch` the batch size. One transaction per batch. Writes are serialized, so events land in arrival order, and
 // other transactions of the turn (permission requests, the final one) queue behind pending output.
 // When the store is briefly unavailable a batch is retried; after `giveUpMs` the turn is abandoned.
 
@@ -23,6 +25,8 @@ export interface WriterOptions {
 export class OutputWriter {
   private buf: OutputEvent[] = [];
   private inFlight = 0;
+  /** Transactions of this writer started and not yet settled. */
+  private running = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   /** A flush is waiting in the chain: it will take everything buffered, so no other is needed. */
@@ -46,7 +50,7 @@ export class OutputWriter {
     this.buf.push(e);
     this.o.onBacklog?.(this.backlog);
     if (this.flushQueued) return; // the queued flush takes everything buffered when it runs
-    if (this.buf.length >= this.o.maxBatch) void this.flush().catch(() => undefined);
+    if (this.buf.length >= this.o.maxBatch || this.running === 0) void this.flush().catch(() => undefined);
     else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.o.flushMs);
   }
 
@@ -78,6 +82,7 @@ export class OutputWriter {
     const events = this.buf;
     this.buf = [];
     this.inFlight = events.length;
+    this.running++;
     const started = Date.now();
     try {
       for (let attempt = 0; ; attempt++) {
@@ -98,7 +103,10 @@ export class OutputWriter {
       throw err;
     } finally {
       this.inFlight = 0;
+      this.running--;
       this.o.onBacklog?.(this.backlog);
+      // What arrived during this write goes now, rather than after the timer.
+      if (!this.failure && this.buf.length > 0 && !this.flushQueued) void this.flush().catch(() => undefined);
     }
   }
 }
