@@ -29,6 +29,10 @@ export interface Config {
   agentMaxMessageBytes: number;
   /** More output than this from an agent in one turn is a flood: the agent is stopped. */
   agentMaxTurnOutputBytes: number;
+  /** WebSocket heartbeat: a socket that neither answers a ping nor takes data for this long is dropped. */
+  wsPingIntervalMs: number;
+  /** A WebSocket client that makes no progress for this long while behind is told to reconnect. */
+  wsStallMs: number;
   logLevel: string;
 }
 
@@ -79,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Minimums leave room for the largest ordinary messages (a file read, a long tool result).
     agentMaxMessageBytes: int(env, 'GMGUI_AGENT_MAX_MESSAGE_BYTES', 8 * MIB, 64 * 1024),
     agentMaxTurnOutputBytes: int(env, 'GMGUI_AGENT_MAX_TURN_BYTES', 64 * MIB, 64 * 1024),
+    wsPingIntervalMs: int(env, 'GMGUI_WS_PING_MS', 15_000, 100),
+    wsStallMs: int(env, 'GMGUI_WS_STALL_MS', 30_000, 100),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };
 }

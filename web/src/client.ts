@@ -175,6 +175,8 @@ export class Client {
       },
       onEvent: (ev) => this.enqueue(this.syncQueue, ev),
       onState: (syncConn) => this.store.set({ syncConn }),
+      // The log is not the one this page read (the server's data was replaced): start over from it.
+      onRefused: () => location.reload(),
       onOpen: () => {
         // Without a cursor the socket only carries live events: a snapshot taken now covers
         // anything that happened before it opened.
@@ -405,6 +407,12 @@ export class Client {
         if (token === this.openToken) this.store.set({ streamConn });
       },
       onOpen: () => this.outbox?.wake(),
+      onRefused: (code) => {
+        if (token !== this.openToken) return;
+        if (code === 4409) location.reload();
+        // 4404: the conversation is gone (deleted in another tab); 4400: nothing a retry would fix.
+        else location.hash = '#/';
+      },
     });
   }
 

@@ -33,17 +33,11 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   maxPayload: 64 * 1024,
 };
 
-/** Optional settings the config may carry (GMGUI_WS_PING_MS, GMGUI_WS_STALL_MS), for tests on a real server. */
-type WsConfig = Partial<
-  Pick<Config & { wsPingIntervalMs: number; wsStallMs: number }, 'wsPingIntervalMs' | 'wsStallMs'>
->;
-
 export function resolveGatewayOptions(config: Config, given: Partial<GatewayOptions> = {}): GatewayOptions {
-  const c = config as Config & WsConfig;
   const o: GatewayOptions = {
     ...DEFAULT_GATEWAY_OPTIONS,
-    ...(c.wsPingIntervalMs ? { pingIntervalMs: c.wsPingIntervalMs } : {}),
-    ...(c.wsStallMs ? { stallMs: c.wsStallMs } : {}),
+    pingIntervalMs: config.wsPingIntervalMs,
+    stallMs: config.wsStallMs,
     ...given,
   };
   // Stores cap one read at 10,000 rows; a page must stay under that cap, or a full page would look short.

@@ -17,6 +17,11 @@ export interface SocketOptions {
   onState: (s: ConnState) => void;
   /** Called when the socket (re)opened: a good moment to flush the outbox. */
   onOpen?: () => void;
+  /**
+   * The server refused the subscription for good (4400 malformed, 4404 unknown conversation, 4409 cursor
+   * beyond the log: the server's data is not what this page saw). The socket stops; the owner decides.
+   */
+  onRefused?: (code: number) => void;
   baseDelayMs?: number;
   maxDelayMs?: number;
 }
@@ -30,6 +35,9 @@ export function reconnectDelay(
   const exp = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
   return Math.round(exp * (0.8 + random() * 0.4));
 }
+
+/** Close codes after which reconnecting with the same URL cannot succeed. */
+export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4400, 4404, 4409]);
 
 export class EventSocket {
   private ws: WebSocket | null = null;
@@ -87,9 +95,14 @@ export class EventSocket {
       }
       if (ev && typeof ev.seq === 'number' && typeof ev.type === 'string') this.opts.onEvent(ev);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (FINAL_CLOSE_CODES.has(ev.code)) {
+        this.close();
+        this.opts.onRefused?.(ev.code);
+        return;
+      }
       // A connection that stayed up a while was healthy: start the backoff from scratch.
       if (this.openedAt && Date.now() - this.openedAt > 5_000) this.attempt = 0;
       this.openedAt = 0;
