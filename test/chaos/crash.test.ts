@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { rebuildFromLog, toTables } from '../../src/domain/rebuild.ts';
 import { SQLITE_FILE } from '../../src/store/open.ts';
-import { eventFromRow } from '../../src/store/sqlite/sqlite-store.ts';
+import { eventFromRow } from '../../src/store/event-row.ts';
 import {
   type ConversationRow,
   type EventRow,

@@ -1,4 +1,4 @@
-import type { NewEvent, Session, StoredEvent } from '../../domain/types.ts';
+import type { Session } from '../../domain/types.ts';
 import type { Lease } from '../types.ts';
 import {
   type SessionRow as SqliteSessionRow,
@@ -66,28 +66,4 @@ export const SESSION_COLUMNS =
   'id, conversation_id, message_id, agent_id, status, created_at, started_at, completed_at, response, error, ' +
   'stop_reason, retry_of, prompt_sent';
 
-export interface EventRow {
-  seq: number;
-  type: string;
-  conversation_id: string;
-  session_id: string | null;
-  created_at: number;
-  data: string;
-}
-
-export function eventFromRow(r: EventRow): StoredEvent {
-  return {
-    seq: r.seq,
-    type: r.type,
-    conversationId: r.conversation_id,
-    sessionId: r.session_id,
-    created_at: r.created_at,
-    ...JSON.parse(r.data),
-  };
-}
-
-/** The columns an event is stored in; its own fields go to `data` as JSON, as in SQLite. */
-export function splitEvent(e: NewEvent): { sessionId: string | null; data: string } {
-  const { type: _t, conversationId: _c, sessionId, seq: _s, created_at: _a, ...fields } = e;
-  return { sessionId: (sessionId as string | null | undefined) ?? null, data: JSON.stringify(fields) };
-}
+export { type EventRow, eventFromRow, splitEvent } from '../event-row.ts';

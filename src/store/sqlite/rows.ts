@@ -157,11 +157,4 @@ export const permissionParams = (p: PermissionRequest) => ({
   resolved_at: p.resolved_at,
 });
 
-export interface EventRow {
-  seq: number;
-  type: string;
-  conversation_id: string;
-  session_id: string | null;
-  created_at: number;
-  data: string;
-}
+export type { EventRow } from '../event-row.ts';

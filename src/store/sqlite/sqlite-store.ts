@@ -12,6 +12,7 @@ import type {
   StoredEvent,
 } from '../../domain/types.ts';
 import type { EventQuery, IdempotencyRecord, Lease, MessagePage, Store, Tx } from '../types.ts';
+import { eventFromRow, splitEvent } from '../event-row.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import {
   type ConversationRow,
@@ -59,22 +60,6 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-export function eventFromRow(r: EventRow): StoredEvent {
-  return {
-    seq: r.seq,
-    type: r.type,
-    conversationId: r.conversation_id,
-    sessionId: r.session_id,
-    created_at: r.created_at,
-    ...JSON.parse(r.data),
-  };
-}
-
-export function splitEvent(e: NewEvent): { sessionId: string | null; data: string } {
-  const { type: _t, conversationId: _c, sessionId, seq: _s, created_at: _a, ...fields } = e;
-  return { sessionId: (sessionId as string | null | undefined) ?? null, data: JSON.stringify(fields) };
 }
 
 export class SqliteStore implements Store {
