@@ -3,6 +3,8 @@ import { AgentProcess, type ExitInfo } from './agent-process.ts';
 import { AgentFault } from './faults.ts';
 import { FolderAccess, FsDenied } from './fs-access.ts';
 import type { AgentLog } from './log.ts';
+import type { SessionConfigInfo } from '../domain/types.ts';
+import { configParams, parseConfigOptions } from './config-options.ts';
 import { type AgentModes, parseModes } from './modes.ts';
 import { type StdioTransport, stdioTransport } from './stdio-transport.ts';
 import type { AgentSpec } from './types.ts';
@@ -33,6 +35,8 @@ export interface HostOptions {
    * a `session/set_mode`), so the conversation's remembered mode can follow it.
    */
   onModeReport?(modeId: string): void;
+  /** The agent's config options changed after its session opened (an update or a set answer). */
+  onConfigReport?(options: SessionConfigInfo[]): void;
 }
 
 export interface OpenedSession {
@@ -56,6 +60,8 @@ export class AgentHost {
   acpSessionId: string | null = null;
   /** The session's modes as last known: from opening it, then its mode updates and set_mode answers. */
   modes: AgentModes | null = null;
+  /** The session's config options as last known: from opening it, then updates and set answers. */
+  configOptions: SessionConfigInfo[] = [];
   sink: TurnSink | null = null;
   fault: AgentFault | null = null;
   readonly faulted: Promise<AgentFault>;
@@ -157,6 +163,7 @@ export class AgentHost {
     try {
       const opened = await this.openSessionNow(storedId);
       this.modes = opened.modes;
+      this.configOptions = parseConfigOptions(opened.configOptions);
       return opened;
     } finally {
       this.opening = false;
@@ -249,6 +256,45 @@ export class AgentHost {
     return true;
   }
 
+  /**
+   * Sets one of the session's config options. True when the agent accepted (its answer, the full
+   * list of options, is recorded as a `config_option_update`); false when it refused or does not
+   * offer the option or value (logged). Throws only an AgentFault that ended the connection.
+   */
+  async setConfigOption(configId: string, value: string): Promise<boolean> {
+    const sessionId = this.acpSessionId;
+    const option = this.configOptions.find((o) => o.id === configId);
+    if (!sessionId || !option?.values.includes(value)) return false;
+    let r: { configOptions?: unknown };
+    try {
+      r = await this.call(() =>
+        this.agent().request(acp.methods.agent.session.setConfigOption, {
+          sessionId,
+          ...configParams(option, value),
+        }),
+      );
+    } catch (err) {
+      if (this.fault) throw this.fault;
+      this.opts.log.warn(
+        { agent: this.spec.id, conversationId: this.conversationId, configId, value, err: String(err) },
+        'the agent refused a config option change',
+      );
+      return false;
+    }
+    const configOptions = Array.isArray(r?.configOptions)
+      ? r.configOptions
+      : // No list in the answer: the option took the value.
+        null;
+    if (configOptions) this.onUpdate({ update: { sessionUpdate: 'config_option_update', configOptions } });
+    else {
+      this.configOptions = this.configOptions.map((o) =>
+        o.id === configId ? { ...o, currentValue: value } : o,
+      );
+      this.opts.onConfigReport?.(this.configOptions);
+    }
+    return true;
+  }
+
   async cancel(): Promise<void> {
     const sessionId = this.acpSessionId;
     if (!sessionId || !this.conn || !this.alive) return;
@@ -332,6 +378,10 @@ export class AgentHost {
     let update = (params as { update?: unknown } | null)?.update;
     if (this.replaying && isHistoryReplay(update)) return;
     if (isModeUpdate(update)) update = this.noteModeUpdate(update);
+    else if (isConfigUpdate(update) && !this.opening) {
+      this.configOptions = parseConfigOptions(update.configOptions);
+      this.opts.onConfigReport?.(this.configOptions);
+    }
     if (this.sink) this.sink.onUpdate(update);
     else this.opts.onIdleUpdate(update);
   }
@@ -415,6 +465,14 @@ interface ModeUpdate {
   currentModeId?: unknown;
   availableModes?: unknown;
   [field: string]: unknown;
+}
+
+function isConfigUpdate(update: unknown): update is { configOptions?: unknown } {
+  return (
+    typeof update === 'object' &&
+    update !== null &&
+    (update as { sessionUpdate?: unknown }).sessionUpdate === 'config_option_update'
+  );
 }
 
 function isModeUpdate(update: unknown): update is ModeUpdate {

@@ -1,4 +1,6 @@
+import { noteAgentConfig } from '../commands/runner-config.ts';
 import { noteAgentMode } from '../commands/runner-mode.ts';
+import type { SessionConfigInfo } from '../domain/types.ts';
 import { appendIdleOutput } from '../commands/runner.ts';
 import type { Store } from '../store/types.ts';
 import { AgentHost } from './acp-host.ts';
@@ -59,6 +61,7 @@ export class HostPool {
       maxMessageBytes: this.o.maxMessageBytes,
       onIdleUpdate: (update) => this.storeIdleUpdate(conversationId, update),
       onModeReport: (modeId) => this.storeModeReport(conversationId, modeId),
+      onConfigReport: (options) => this.storeConfigReport(conversationId, options),
     });
     this.hosts.set(conversationId, host);
     // A process that dies between turns is dropped, so the next message starts a fresh one.
@@ -114,6 +117,25 @@ export class HostPool {
       );
   }
 
+  /**
+   * A user chose a config option value (seen in the log): sets it on the conversation's agent if it
+   * runs here. Where it does not, the runner that opens the agent session next applies it.
+   */
+  applyConfig(conversationId: string, configId: string, value: string): void {
+    const host = this.hosts.get(conversationId);
+    if (!host?.alive || !host.acpSessionId) return;
+    const option = host.configOptions.find((o) => o.id === configId);
+    if (!option || option.currentValue === value || !option.values.includes(value)) return;
+    host
+      .setConfigOption(configId, value)
+      .catch((err) =>
+        this.o.log.warn(
+          { conversationId, configId, value, err: String(err) },
+          'could not set the agent config option',
+        ),
+      );
+  }
+
   discardConversation(conversationId: string): void {
     const h = this.hosts.get(conversationId);
     if (h) this.discard(h);
@@ -136,6 +158,20 @@ export class HostPool {
         .transaction((tx) => noteAgentMode(tx, { conversationId, modeId }))
         .catch((err) =>
           this.o.log.warn({ conversationId, err: String(err) }, 'could not remember the agent mode'),
+        ),
+    );
+  }
+
+  private storeConfigReport(conversationId: string, configOptions: SessionConfigInfo[]): void {
+    this.modeWrites = this.modeWrites.then(() =>
+      this.o.store
+        .transaction((tx) => noteAgentConfig(tx, { conversationId, configOptions, follow: true }))
+        .then(() => undefined)
+        .catch((err) =>
+          this.o.log.warn(
+            { conversationId, err: String(err) },
+            'could not remember the agent config options',
+          ),
         ),
     );
   }

@@ -1,4 +1,5 @@
 import { recoverSessions } from '../commands/recovery.ts';
+import { CONFIG_REQUESTED } from '../commands/runner-config.ts';
 import { MODE_REQUESTED } from '../commands/runner-mode.ts';
 import { type Claimed, LeaseLost, claimNextSession, renewLease } from '../commands/runner.ts';
 import type { Config } from '../config.ts';
@@ -185,6 +186,9 @@ export function createRunner(o: RunnerOptions): AgentRunner {
       case 'conversation_updated':
         // A user chose an agent mode: the conversation's agent, if it runs here, switches now.
         if (typeof e[MODE_REQUESTED] === 'string') pool.applyMode(e.conversationId, e[MODE_REQUESTED]);
+        // Likewise a config option value.
+        else if (isConfigRequest(e[CONFIG_REQUESTED]))
+          pool.applyConfig(e.conversationId, e[CONFIG_REQUESTED].configId, e[CONFIG_REQUESTED].value);
         return;
       case 'conversation_deleted':
         for (const t of turns.values())
@@ -276,4 +280,9 @@ export function createRunner(o: RunnerOptions): AgentRunner {
       await pool.stopAll();
     },
   };
+}
+
+function isConfigRequest(v: unknown): v is { configId: string; value: string } {
+  const o = v as { configId?: unknown; value?: unknown } | null;
+  return typeof o === 'object' && o !== null && typeof o.configId === 'string' && typeof o.value === 'string';
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type * as acp from '@agentclientprotocol/sdk';
 import { recordPermissionRequest } from '../commands/permissions.ts';
 import { INTERRUPTED_MESSAGE } from '../commands/recovery.ts';
+import { noteAgentConfig } from '../commands/runner-config.ts';
 import { recordAgentSession } from '../commands/runner-mode.ts';
 import {
   type Claimed,
@@ -20,6 +21,7 @@ import type { AgentHost, TurnSink } from './acp-host.ts';
 import { AssistantAccumulator } from './assistant-blocks.ts';
 import { AgentFault, formatBytes } from './faults.ts';
 import type { AgentLog } from './log.ts';
+import { valuesToApply } from './config-options.ts';
 import { offersMode } from './modes.ts';
 import { OutputWriter } from './output-writer.ts';
 import type { AgentSpec } from './types.ts';
@@ -226,19 +228,27 @@ export class Turn implements TurnSink {
           this.onUpdate({ sessionUpdate: 'config_option_update', configOptions: opened.configOptions });
         const remembered = await this.writer.run(async (tx, events) => {
           await appendAgentOutput(tx, { sessionId: this.sessionId, owner: this.deps.owner, events });
-          return recordAgentSession(tx, {
+          const mode = await recordAgentSession(tx, {
             conversationId: conversation.id,
             acpSessionId: opened.acpSessionId,
             modes: opened.modes,
           });
+          const config = await noteAgentConfig(tx, {
+            conversationId: conversation.id,
+            configOptions: host.configOptions,
+          });
+          return { mode, config };
         });
-        // A new process starts in the agent's default mode: put it back in the conversation's.
-        if (remembered) await host.setMode(remembered);
+        // A new process starts in the agent's default mode and options: put it back in the conversation's.
+        if (remembered.mode) await host.setMode(remembered.mode);
+        for (const c of remembered.config) await host.setConfigOption(c.configId, c.value);
       } else {
         // A choice is normally applied the moment it is made (runner.ts); this is the safety net.
         const wanted = conversation.settings.modeId;
         if (wanted && wanted !== host.modes?.currentModeId && offersMode(host.modes, wanted))
           await host.setMode(wanted);
+        for (const c of valuesToApply(host.configOptions, conversation.settings.configValues))
+          await host.setConfigOption(c.configId, c.value);
       }
       if (this.cancelRequested || (await this.cancelInLog())) return this.cancelledOutcome('cancelled');
       if (this.stopping) throw new AgentFault('stopped', 'The server is stopping.');

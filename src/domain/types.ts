@@ -21,6 +21,29 @@ export interface ConversationSettings {
    * agent has no modes. Not settable by clients.
    */
   availableModes?: SessionModeInfo[];
+  /**
+   * The configuration options (ACP `configOptions`) the agent offered when it last opened this
+   * conversation's ACP session or last reported them, so that any instance can check a choice.
+   * Absent until an agent started; empty when it has none. Not settable by clients.
+   */
+  configOptions?: SessionConfigInfo[];
+  /**
+   * The values the user chose (POST /api/conversations/{id}/config), by option id; booleans as
+   * "true"/"false". Re-applied with `session/set_config_option` whenever a new agent process opens
+   * the conversation's ACP session. Absent until chosen.
+   */
+  configValues?: Record<string, string>;
+}
+
+/** One configuration option an agent offers (ACP `SessionConfigOption`), its values flattened. */
+export interface SessionConfigInfo {
+  id: string;
+  name: string;
+  type: 'select' | 'boolean';
+  /** The agent's current value; booleans as "true"/"false". */
+  currentValue: string;
+  /** The values it accepts (select values, or "true" and "false"). */
+  values: string[];
 }
 
 /** One mode an agent offers (ACP `SessionMode`). */

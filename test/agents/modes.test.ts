@@ -177,7 +177,7 @@ describe('agent modes', () => {
     const first = await turn(s, c.id, 'hello');
     assert.match(textOf(first.events), /^mode ask; /);
     assert.deepEqual(ids((await conversation(s, c.id)).settings.availableModes), ['ask', 'code', 'locked']);
-    // Configuration options are shown (a `config` event with the full list), not settable yet.
+    // Configuration options are shown (a `config` event with the full list); config-options.test.ts sets them.
     const config = first.events.find((x: Json) => x.type === 'config');
     assert.deepEqual(
       config.configOptions.map((o: Json) => [o.id, o.currentValue]),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { resolvePermission } from '../../commands/permissions.ts';
 import { requestCancel } from '../../commands/runner-cancel.ts';
+import { requestConfig } from '../../commands/runner-config.ts';
 import { requestMode } from '../../commands/runner-mode.ts';
 import { parse } from '../validate.ts';
 
@@ -13,6 +14,10 @@ const PermissionParams = z.object({ id: z.string().min(1).max(200), requestId: z
 const PermissionBody = z.object({ optionId: z.string().min(1).max(500) }).strict();
 const ConversationParams = z.object({ id: z.string().min(1).max(200) });
 const ModeBody = z.object({ modeId: z.string().min(1).max(200) }).strict();
+// Booleans are accepted as such or as "true"/"false"; kept as strings in `settings.configValues`.
+const ConfigBody = z
+  .object({ configId: z.string().min(1).max(200), value: z.union([z.string().min(1).max(500), z.boolean()]) })
+  .strict();
 
 export async function sessionActionRoutes(app: FastifyInstance): Promise<void> {
   const { store, runner } = app.ctx;
@@ -40,6 +45,15 @@ export async function sessionActionRoutes(app: FastifyInstance): Promise<void> {
     const { id } = parse(ConversationParams, req.params, 'path');
     const { modeId } = parse(ModeBody, req.body ?? {});
     const conversation = await store.transaction((tx) => requestMode(tx, id, modeId));
+    return { conversation };
+  });
+
+  // One of the agent's session config options, the same way: recorded, then applied by the runner;
+  // the agent confirms with a `config` event.
+  app.post('/api/conversations/:id/config', async (req) => {
+    const { id } = parse(ConversationParams, req.params, 'path');
+    const { configId, value } = parse(ConfigBody, req.body ?? {});
+    const conversation = await store.transaction((tx) => requestConfig(tx, id, configId, String(value)));
     return { conversation };
   });
 }

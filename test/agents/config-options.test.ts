@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { assertError } from '../helpers/api-assert.ts';
+import { type TestServer, startServer } from '../helpers/server.ts';
+import {
+  type Json,
+  finished,
+  fixtureAgent,
+  newConversation,
+  send,
+  textOf,
+  waitFor,
+  writeAgentsFile,
+} from './helpers.ts';
+
+// Agent session config options through the real HTTP API and the fixture agent ("modes" mode offers
+// a "model" select fast/smart): POST /api/conversations/{id}/config records the choice; the runner
+// applies it with session/set_config_option at once when the agent runs, or when its session opens.
+
+const ENV = { GMGUI_DEMO_STEP_MS: '1' };
+
+async function conversation(s: TestServer, id: string): Promise<Json> {
+  const r = await s.api('GET', `/api/conversations/${id}`);
+  assert.equal(r.status, 200, r.text);
+  return r.body.conversation;
+}
+
+async function conversationEvents(s: TestServer, id: string): Promise<Json[]> {
+  const r = await s.api('GET', `/api/conversations/${id}/events?after=0&limit=10000`);
+  assert.equal(r.status, 200, r.text);
+  return r.body.events;
+}
+
+function setConfig(s: TestServer, id: string, body: unknown) {
+  return s.api('POST', `/api/conversations/${id}/config`, body);
+}
+
+async function turn(s: TestServer, conversationId: string, content: string): Promise<Json[]> {
+  const started = await send(s, conversationId, content);
+  const r = await finished(s, started.id);
+  assert.equal(r.session.status, 'completed', JSON.stringify(r.session));
+  return r.events;
+}
+
+const current = (e: Json) => e.configOptions.map((o: Json) => [o.id, o.currentValue]);
+
+describe('agent config options', () => {
+  let s: TestServer;
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gmgui-config-'));
+    const file = await writeAgentsFile(dir, [fixtureAgent('modes', 'modes'), fixtureAgent('plain', 'crash')]);
+    s = await startServer({ env: { ...ENV, GMGUI_AGENTS_FILE: file } });
+  });
+
+  after(async () => {
+    await s?.stop();
+    await s?.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a value chosen before the agent ever ran is applied when its session opens', async () => {
+    const c = await newConversation(s, 'modes');
+    const chosen = await setConfig(s, c.id, { configId: 'model', value: 'smart' });
+    assert.equal(chosen.status, 200, chosen.text);
+    assert.deepEqual(chosen.body.conversation.settings.configValues, { model: 'smart' });
+    assert.equal(
+      chosen.body.conversation.settings.configOptions,
+      undefined,
+      'not known before the agent ran',
+    );
+    assert.equal(chosen.body.conversation.version, c.version + 1);
+
+    const events = await turn(s, c.id, 'which model');
+    assert.equal(textOf(events), 'model smart');
+    // The options the session opened with, then the agent's answer to set_config_option.
+    const configs = events.filter((e: Json) => e.type === 'config');
+    assert.deepEqual(configs.map(current), [[['model', 'fast']], [['model', 'smart']]]);
+
+    const now = await conversation(s, c.id);
+    assert.deepEqual(now.settings.configValues, { model: 'smart' });
+    await waitFor('the agent options to be remembered', async () =>
+      (await conversation(s, c.id)).settings.configOptions?.[0]?.currentValue === 'smart' ? true : null,
+    );
+    const opts = (await conversation(s, c.id)).settings.configOptions;
+    assert.deepEqual(opts, [
+      { id: 'model', name: 'Model', type: 'select', currentValue: 'smart', values: ['fast', 'smart'] },
+    ]);
+  });
+
+  test('a live idle agent gets the value at once; the next turn runs with it', async () => {
+    const c = await newConversation(s, 'modes');
+    assert.equal(textOf(await turn(s, c.id, 'which model')), 'model fast');
+    const r = await setConfig(s, c.id, { configId: 'model', value: 'smart' });
+    assert.equal(r.status, 200, r.text);
+    const e = await waitFor('an idle config event', async () =>
+      (await conversationEvents(s, c.id)).find(
+        (x) => x.type === 'config' && x.sessionId === null && x.configOptions[0]?.currentValue === 'smart',
+      ),
+    );
+    assert.deepEqual(current(e), [['model', 'smart']]);
+    assert.equal(textOf(await turn(s, c.id, 'which model')), 'model smart');
+    // The same value again: nothing to do, no new version.
+    const before = await conversation(s, c.id);
+    const same = await setConfig(s, c.id, { configId: 'model', value: 'smart' });
+    assert.equal(same.status, 200);
+    assert.equal(same.body.conversation.version, before.version);
+  });
+
+  test('validation: 404, malformed body 400, an option or value the agent did not offer 400', async () => {
+    const c = await newConversation(s, 'modes');
+    await turn(s, c.id, 'hello');
+    const before = await conversation(s, c.id);
+    assertError(await setConfig(s, 'conv_missing', { configId: 'model', value: 'smart' }), 404, 'not_found');
+    const unknown = await setConfig(s, c.id, { configId: 'effort', value: 'high' });
+    assertError(unknown, 400, 'unknown_config_option');
+    assert.match(unknown.body.error, /"model"/);
+    const bad = await setConfig(s, c.id, { configId: 'model', value: 'huge' });
+    assertError(bad, 400, 'invalid_config_value');
+    assert.match(bad.body.error, /"fast", "smart"/);
+    assertError(await setConfig(s, c.id, { configId: '', value: 'smart' }), 400, 'invalid_request');
+    assertError(await setConfig(s, c.id, { configId: 'model', value: 5 }), 400, 'invalid_request');
+    assertError(await setConfig(s, c.id, { configId: 'model' }), 400, 'invalid_request');
+    assertError(
+      await setConfig(s, c.id, { configId: 'model', value: 'smart', extra: 1 }),
+      400,
+      'invalid_request',
+    );
+    assertError(
+      await s.api('PATCH', `/api/conversations/${c.id}`, { settings: { configValues: { model: 'smart' } } }),
+      400,
+    );
+    assert.equal((await conversation(s, c.id)).version, before.version, 'nothing changed');
+  });
+
+  test('an agent without config options: a remembered value is dropped, later ones are refused', async () => {
+    const c = await newConversation(s, 'plain');
+    assert.equal((await setConfig(s, c.id, { configId: 'model', value: 'smart' })).status, 200);
+    await turn(s, c.id, 'hello');
+    const now = await conversation(s, c.id);
+    assert.equal(now.settings.configValues, undefined);
+    assert.deepEqual(now.settings.configOptions, []);
+    assertError(
+      await setConfig(s, c.id, { configId: 'model', value: 'smart' }),
+      400,
+      'unknown_config_option',
+    );
+  });
+});
