@@ -9,9 +9,9 @@ export const SQLITE_FILE = 'gmgui.db';
 export async function openStore(config: Config): Promise<Store> {
   if (config.databaseUrl) {
     // Loaded only when asked for, so SQLite users never load pg.
-    const modulePath = './postgres/postgres-store.ts';
-    const mod = (await import(modulePath)) as { openPostgresStore: (url: string) => Promise<Store> };
-    return mod.openPostgresStore(config.databaseUrl);
+    // A literal specifier, so the bundler includes it (a computed one is left out of dist/ and fails there).
+    const { openPostgresStore } = await import('./postgres/postgres-store.ts');
+    return openPostgresStore(config.databaseUrl);
   }
   return openSqliteStore({ file: join(config.dataDir, SQLITE_FILE) });
 }
