@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { createConversation } from '../src/commands/conversations.ts';
 import { fingerprint } from '../src/commands/idempotency.ts';
-import { sendMessage } from '../src/commands/messages.ts';
-import { recordMessage, recordSessionUpdated } from '../src/commands/record.ts';
 import { newId } from '../src/domain/ids.ts';
 import { SQLITE_FILE } from '../src/store/open.ts';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { startServer, type TestServer } from '../test/helpers/server.ts';
+import { seedHistory } from './lib/seed-history.ts';
+
+export { seedHistory };
 
 // Store bench (issue 2): durable message sends through the real HTTP server with 100,000 messages
 // already stored, against a raw better-sqlite3 transaction writing the same rows at the same
@@ -63,95 +62,11 @@ function rate(latencies: number[], wallMs: number): Rate {
 }
 
 /**
- * Fills a data dir with `messages` stored messages in `conversations` conversations: the first one is
- * written by the real commands (turns of a user message, its completed session and the assistant's
- * answer, with their events), the others are SQL copies of it under new ids, which is much faster and
- * gives the tables, indexes and log the same size and shape.
- */
-export async function seedHistory(
-  dataDir: string,
-  messages: number,
-  conversations: number,
-  cwd: string,
-): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
-  const file = join(dataDir, SQLITE_FILE);
-  const turns = Math.ceil(messages / 2 / conversations);
-  // NORMAL only while seeding: this history is setup, not what is measured.
-  const store = openSqliteStore({ file, synchronous: 'NORMAL' });
-  let template: string;
-  try {
-    const conv = await store.transaction((tx) =>
-      createConversation(tx, { agentId: 'demo', title: 'history', cwd }),
-    );
-    template = conv.id;
-    await store.transaction(async (tx) => {
-      for (let i = 0; i < turns; i++) {
-        const { session } = await sendMessage(tx, conv.id, { content: `question ${i}: ${'q'.repeat(120)}` });
-        const text = `answer ${i}: ${'a'.repeat(400)}`;
-        const answer = {
-          id: newId('msg'),
-          conversationId: conv.id,
-          role: 'assistant' as const,
-          content: { text, blocks: [] },
-          sessionId: session.id,
-          created_at: tx.now,
-        };
-        await recordMessage(tx, answer);
-        const done = {
-          ...session,
-          status: 'completed' as const,
-          started_at: tx.now,
-          completed_at: tx.now,
-          response: { text, messageId: answer.id },
-          stopReason: 'end_turn',
-          promptSent: true,
-        };
-        await recordSessionUpdated(tx, done, { message: answer });
-      }
-    });
-  } finally {
-    await store.close();
-  }
-  const db = new Database(file);
-  try {
-    db.pragma('synchronous = OFF');
-    const clone = db.transaction((k: number) => {
-      const p = { src: template, sfx: `_${k}`, off: k * turns * 2 };
-      db.prepare(
-        `INSERT INTO conversations SELECT id || @sfx, agent_id, title || @sfx, cwd, status, version, settings,
-           acp_session_id, created_at, updated_at FROM conversations WHERE id = @src`,
-      ).run(p);
-      db.prepare(
-        `INSERT INTO messages (id, ord, conversation_id, role, content, session_id, folder_context, created_at)
-         SELECT id || @sfx, ord + @off, conversation_id || @sfx, role, content, session_id || @sfx, folder_context,
-           created_at FROM messages WHERE conversation_id = @src ORDER BY ord`,
-      ).run(p);
-      db.prepare(
-        `INSERT INTO sessions (id, ord, conversation_id, message_id, agent_id, status, created_at, started_at,
-           completed_at, response, error, stop_reason, retry_of, prompt_sent)
-         SELECT id || @sfx, ord + @off, conversation_id || @sfx, message_id || @sfx, agent_id, status, created_at,
-           started_at, completed_at, response, error, stop_reason, retry_of, prompt_sent
-         FROM sessions WHERE conversation_id = @src ORDER BY ord`,
-      ).run(p);
-      db.prepare(
-        `INSERT INTO events (type, conversation_id, session_id, lifecycle, created_at, data)
-         SELECT type, conversation_id || @sfx, session_id || @sfx, lifecycle, created_at,
-           replace(data, @src, @src || @sfx) FROM events WHERE conversation_id = @src ORDER BY seq`,
-      ).run(p);
-    });
-    for (let k = 1; k < conversations; k++) clone(k);
-  } finally {
-    db.close();
-  }
-}
-
-/**
  * The baseline: what one durable send writes, as a raw better-sqlite3 transaction per send, on a copy
  * of the same database at the same synchronous level: the user message, the conversation's updated_at,
  * the session, their two events and the idempotency record.
  */
-function rawBaseline(file: string, conversationId: string, n: number, tag: string): Rate {
+export function rawBaseline(file: string, conversationId: string, n: number, tag: string): Rate {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');

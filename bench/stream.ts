@@ -4,13 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { createConversation } from '../src/commands/conversations.ts';
-import { SQLITE_FILE } from '../src/store/open.ts';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { startServer, type TestServer } from '../test/helpers/server.ts';
 import { stampOf, writeStampAgentsFile } from '../test/stream/helpers.ts';
+import { type Dist, dist } from './lib/dist.ts';
+import { seedDeltaHistories } from './lib/seed-history.ts';
+import { resumeBench } from './lib/stream-resume.ts';
+
+export { type Dist, dist };
 
 // Streaming bench (issue 4), against the real server process, the real runner and a real ACP agent
 // (test/fixtures/agents/stream-stamp.ts, which stamps each chunk with its emission time):
@@ -29,12 +30,6 @@ const LATENCY_CHUNKS = 500;
 const LATENCY_INTERVAL_MS = 10;
 const FLOOD_CHUNKS = 20_000;
 const SMALL_YOUNG_GEN = '--max-semi-space-size=4';
-
-interface Dist {
-  p50: number;
-  p99: number;
-  n: number;
-}
 
 export interface StreamBenchResult {
   latency: Array<{
@@ -63,22 +58,15 @@ export interface StreamBenchResult {
 
 const log = (s: string) => process.stderr.write(`  … ${s}\n`);
 
-function dist(xs: number[]): Dist {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99), n: s.length };
-}
-
-const median = (xs: number[]) => dist(xs).p50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wsBase = (s: TestServer) => s.base.replace(/^http/, 'ws');
 
-function rssMb(pid: number): number {
+export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-function openWs(url: string, token?: string): Promise<WebSocket> {
+export function openWs(url: string, token?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     ws.once('open', () => resolve(ws));
@@ -209,98 +197,6 @@ async function flood(s: TestServer, conversationId: string, clients: number) {
   };
 }
 
-/** Conversations made through the real store and commands, then their history appended with raw inserts. */
-async function seed(dataDir: string, cwd: string, histories: number[], agentId = 'demo') {
-  const store = openSqliteStore({ file: join(dataDir, SQLITE_FILE) });
-  const ids: string[] = [];
-  for (const _ of histories) {
-    const c = await store.transaction((tx) => createConversation(tx, { agentId, title: 'seeded', cwd }));
-    ids.push(c.id);
-  }
-  await store.close();
-  const db = new Database(join(dataDir, SQLITE_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  const insert = db.prepare(
-    `INSERT INTO events (type, conversation_id, session_id, lifecycle, created_at, data) VALUES ('text_delta', ?, ?, 0, ?, ?)`,
-  );
-  const now = Date.now();
-  const BATCH = 50_000;
-  histories.forEach((count, i) => {
-    const session = `sess_seeded${i}`;
-    for (let done = 0; done < count; done += BATCH) {
-      db.transaction(() => {
-        for (let k = done; k < Math.min(count, done + BATCH); k++) {
-          insert.run(ids[i], session, now, JSON.stringify({ text: `Seeded chunk ${k} of a long history. ` }));
-        }
-      })();
-    }
-  });
-  const seqFromEnd = db.prepare<[string, number], { seq: number }>(
-    'SELECT seq FROM events WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?',
-  );
-  const cursors = ids.map((id, i) => ({
-    id,
-    nearEnd: seqFromEnd.get(id, 100)?.seq ?? 0,
-    middle: seqFromEnd.get(id, Math.floor(histories[i] / 2))?.seq ?? 0,
-  }));
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
-  return cursors;
-}
-
-/** Connect with `after`, receive 100 events: the time a reconnecting tab waits. */
-async function resumeMs(s: TestServer, conversationId: string, after: number): Promise<number> {
-  const t0 = performance.now();
-  const ws = new WebSocket(`${wsBase(s)}/stream?conversationId=${conversationId}&after=${after}`, {
-    headers: { authorization: `Bearer ${s.token}` },
-  });
-  await new Promise<void>((resolve, reject) => {
-    let got = 0;
-    ws.on('message', () => {
-      if (++got === 100) resolve();
-    });
-    ws.once('error', reject);
-  });
-  const ms = performance.now() - t0;
-  ws.terminate();
-  // The server may still be sending the rest of the history to the socket it has not yet seen close.
-  await sleep(100);
-  return ms;
-}
-
-export async function resumeBench(): Promise<StreamBenchResult['resume']> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gmgui-bench-resume-'));
-  const rootDir = await mkdtemp(join(tmpdir(), 'gmgui-bench-root-'));
-  let s: TestServer | null = null;
-  try {
-    const histories = [10_000, 1_000_000];
-    log('seeding 10,000 + 1,000,000 events');
-    const cursors = await seed(dataDir, rootDir, histories);
-    s = await startServer({ dataDir, rootDir });
-    const out: StreamBenchResult['resume'] = [];
-    // Interleaved rounds, so a slow moment of the machine hits both sizes alike.
-    const near: number[][] = [[], []];
-    const mid: number[][] = [[], []];
-    for (let round = 0; round < 3; round++)
-      await resumeMs(s, cursors[round % 2].id, cursors[round % 2].nearEnd);
-    for (let round = 0; round < 15; round++) {
-      for (const i of [0, 1]) {
-        near[i].push(await resumeMs(s, cursors[i].id, cursors[i].nearEnd));
-        mid[i].push(await resumeMs(s, cursors[i].id, cursors[i].middle));
-      }
-    }
-    histories.forEach((history, i) => {
-      out.push({ history, nearEndMs: median(near[i]), middleMs: median(mid[i]) });
-    });
-    return out;
-  } finally {
-    await s?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(rootDir, { recursive: true, force: true });
-  }
-}
-
 /** `nodeOptions`: extra V8 flags for the server process (NODE_OPTIONS), to compare heap settings. */
 export async function memoryBench(
   agentsFile: string,
@@ -312,7 +208,7 @@ export async function memoryBench(
   const sockets: WebSocket[] = [];
   try {
     const conversations = 100;
-    const cursors = await seed(dataDir, rootDir, Array(conversations).fill(1_000), 'stamp');
+    const cursors = await seedDeltaHistories(dataDir, rootDir, Array(conversations).fill(1_000), 'stamp');
     s = await startServer({
       dataDir,
       rootDir,

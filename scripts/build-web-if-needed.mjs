@@ -1,6 +1,7 @@
 // Builds the web app (web/ → web/dist) when it is missing or older than any source file, so that
 // `npm start` on a fresh clone serves the UI with no separate build step, and a second start costs
-// nothing. Usage: node scripts/build-web-if-needed.mjs [--force]
+// nothing. Usage: node scripts/build-web-if-needed.mjs [--force] [--strict]
+// --strict (used by `npm pack`, scripts/pack-prepare.mjs): a missing Vite is a failure, not a warning.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +38,12 @@ let build;
 try {
   ({ build } = await import('vite'));
 } catch {
-  // Production installs (npm ci --omit=dev) have no Vite: serve the API, say how to get the UI.
+  if (process.argv.includes('--strict')) {
+    console.error(`gmgui: cannot build the web app (${reason}): Vite is not installed. Run "npm ci" first.`);
+    process.exit(1);
+  }
+  // A checkout installed without dev dependencies has no Vite: serve the API, say how to get the UI.
+  // (The package from `npm pack` ships web/dist, so an installed `gmgui` never gets here.)
   console.warn(
     `gmgui: cannot build the web app (${reason}): Vite is not installed. Run "npm install" to get it.`,
   );

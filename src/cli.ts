@@ -1,82 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.ts';
+import type { Command } from './cli/command.ts';
+import { complain, say } from './cli/command.ts';
+import { doctorCommand } from './cli/doctor.ts';
+import { EXIT, EXIT_CODES_TEXT } from './cli/exit-codes.ts';
+import { startCommand } from './cli/start.ts';
+import { stopCommand } from './cli/stop.ts';
+import { ConfigError } from './config.ts';
 import { StartupError } from './data-dir.ts';
-import { startServer } from './server.ts';
+import { ROOT_DIR } from './root-dir.ts';
 
-// gmgui [serve] [--port N] [--host H] [--data-dir D] [--base-url P] [--roots A:B] [--agents-file F]
-// Flags mean the same as the environment variables of CONTRACT section 1 and win over them.
+// The `gmgui` command (package.json "bin"; `npm start` runs it too): gmgui [command] [flags].
+// No command, or flags only, is `start`. Every command has --help and the exit codes of
+// src/cli/exit-codes.ts (README "Exit codes").
 
-const FLAG_TO_ENV: Record<string, string> = {
-  port: 'PORT',
-  host: 'HOST',
-  'base-url': 'BASE_URL',
-  'data-dir': 'GMGUI_DATA_DIR',
-  roots: 'GMGUI_ROOTS',
-  'agents-file': 'GMGUI_AGENTS_FILE',
-  'database-url': 'DATABASE_URL',
-  'allowed-origins': 'GMGUI_ALLOWED_ORIGINS',
-};
+const COMMANDS: Command[] = [startCommand, stopCommand, doctorCommand];
 
-const HELP = `gmgui: drive coding agents from your browser.
+const version = (): string =>
+  (JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
 
-Usage: npm start [-- --port 3000 --host 127.0.0.1 --data-dir ~/.gmgui --roots ~/code]
-
-Every flag has an environment variable of the same meaning (see README): ${Object.values(FLAG_TO_ENV).join(', ')}.`;
-
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    options: {
-      ...Object.fromEntries(Object.keys(FLAG_TO_ENV).map((k) => [k, { type: 'string' as const }])),
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
+function overview(): string {
+  const rows = COMMANDS.map((c) => {
+    const names = [c.name, ...(c.aliases ?? [])].join(', ');
+    return `  ${names.padEnd(16)} ${c.summary}`;
   });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  const command = positionals[0] ?? 'serve';
-  if (command !== 'serve') throw new ConfigError(`Unknown command "${command}". Try: gmgui serve`);
-  const env = { ...process.env };
-  for (const [flag, name] of Object.entries(FLAG_TO_ENV)) {
-    const v = (values as Record<string, unknown>)[flag];
-    if (typeof v === 'string') env[name] = v;
-  }
-  const config = loadConfig(env);
-  const server = await startServer(config);
-  const link = `${server.url}/?token=${encodeURIComponent(server.token)}`;
-  // The one line a person needs: printed plainly on stdout, never through the JSON logs.
-  process.stdout.write(`\ngmgui is ready: open ${link}\n  data: ${config.dataDir}  store: ${server.store.kind}\n\n`);
+  return `gmgui ${version()}: drive coding agents from your browser.
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`${signal} again: exiting now.\n`);
-      process.exit(130);
-    }
-    stopping = true;
-    server.app.log.info({ signal }, 'shutting down');
-    server
-      .stop()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        process.stderr.write(`Shutdown failed: ${String(err)}\n`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+Usage: gmgui [command] [flags]
+
+Commands:
+${rows.join('\n')}
+  help [command]   Show the help of a command
+
+Flags:
+  -h, --help       Show help ("gmgui <command> --help" for a command's flags)
+  -v, --version    Print the version
+
+Settings are flags or environment variables (gmgui start --help, README "Settings").
+${EXIT_CODES_TEXT}`;
 }
 
-main().catch((err) => {
-  if (err instanceof StartupError) {
-    process.stderr.write(`gmgui: ${err.message}\n`);
-    process.exit(err.exitCode);
+const find = (name: string): Command | undefined =>
+  COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+
+const commandHelp = (c: Command): string => `Usage: gmgui ${c.name} [flags]\n\n${c.help}`;
+
+async function main(argv: string[]): Promise<number | null> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    say(version());
+    return EXIT.ok;
   }
-  if (err instanceof ConfigError) {
-    process.stderr.write(`gmgui: ${err.message}\n`);
-    process.exit(2);
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const c = rest[0] ? find(rest[0]) : undefined;
+    if (rest[0] && !c) throw new ConfigError(`Unknown command "${rest[0]}". Run: gmgui --help`);
+    say(c ? commandHelp(c) : overview());
+    return EXIT.ok;
   }
-  process.stderr.write(`gmgui failed to start: ${err?.stack ?? err}\n`);
-  process.exit(1);
-});
+  const named = first !== undefined && !first.startsWith('-');
+  const command = named ? find(first) : startCommand;
+  if (!command) throw new ConfigError(`Unknown command "${first}". Run: gmgui --help`);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: named ? rest : argv,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message.replace(/\.?$/, '.')} Run: gmgui ${command.name} --help`);
+  }
+  if (values.help) {
+    say(commandHelp(command));
+    return EXIT.ok;
+  }
+  return command.run(values);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof StartupError) {
+      complain(err.message);
+      process.exit(err.exitCode);
+    }
+    if (err instanceof ConfigError) {
+      complain(err.message);
+      process.exit(EXIT.usage);
+    }
+    process.stderr.write(`gmgui failed: ${err?.stack ?? err}\n`);
+    process.exit(EXIT.failed);
+  },
+);

@@ -19,12 +19,20 @@ export async function prepareDataDir(dir: string): Promise<void> {
     await writeFile(probe, 'ok');
     await rm(probe);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new StartupError(
-      `The data directory ${dir} is not writable (${code}). Set GMGUI_DATA_DIR to a folder you can write to.`,
-      3,
-    );
+    throw notWritable(dir, (e as NodeJS.ErrnoException).code ?? 'error');
   }
+}
+
+/** Codes (Node's and SQLite's) that mean no space is left; said in words too. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE']);
+
+/** Exit 3: the data dir cannot be written (no permission, read-only, disk full: `code` says which). */
+export function notWritable(dir: string, code: string): StartupError {
+  const why = DISK_FULL.has(code) ? `${code}: the disk is full` : code;
+  return new StartupError(
+    `The data directory ${dir} is not writable (${why}). Set GMGUI_DATA_DIR to a folder you can write to.`,
+    3,
+  );
 }
 
 /** The access token: GMGUI_TOKEN if set, else the one kept in the data dir (created once, mode 0600). */
@@ -41,7 +49,12 @@ export async function loadOrCreateToken(dir: string, given: string | null): Prom
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const token = randomBytes(24).toString('base64url');
-  await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'w' });
-  await chmod(file, 0o600);
+  try {
+    await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'w' });
+    await chmod(file, 0o600);
+  } catch (e) {
+    // A disk that filled up after the write probe, for one.
+    throw notWritable(dir, (e as NodeJS.ErrnoException).code ?? 'error');
+  }
   return token;
 }

@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadAgentRegistry } from './agents/registry.ts';
 import { createRunner } from './agents/runner.ts';
 import type { Runner } from './agents/types.ts';
-import { buildApp } from './api/app.ts';
-import { agentRoutes } from './api/routes/agents.ts';
-import { sessionActionRoutes } from './api/routes/session-actions.ts';
-import { webStaticPlugin } from './api/web-static.ts';
-import { websocketGateway } from './api/ws/gateway.ts';
+import { type BuildAppOptions, buildApp } from './api/app.ts';
 import type { Config } from './config.ts';
 import { recoverSessions } from './commands/recovery.ts';
 import { loadOrCreateToken, prepareDataDir, StartupError } from './data-dir.ts';
-import { ROOT_DIR } from './root-dir.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
-
-const WEB_DIST = join(ROOT_DIR, 'web', 'dist');
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -28,17 +20,10 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Route plugins beyond the core REST routes, registered under BASE_URL after them. */
-function areaPlugins(): Array<(app: FastifyInstance) => Promise<void>> {
-  return [
-    agentRoutes,
-    sessionActionRoutes,
-    (app) => websocketGateway(app),
-    (app) => webStaticPlugin(app, { distDir: WEB_DIST }),
-  ];
-}
+/** How the server logs; the CLI chooses by where its output goes (src/cli/logging.ts). */
+export type ServerLogging = Pick<BuildAppOptions, 'logger' | 'disableRequestLogging'>;
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, logging: ServerLogging = {}): Promise<RunningServer> {
   await prepareDataDir(config.dataDir);
   const token = await loadOrCreateToken(config.dataDir, config.token);
   const store = await openStore(config);
@@ -54,19 +39,32 @@ export async function startServer(config: Config): Promise<RunningServer> {
       list: () => registryHolder.agents?.list() ?? [],
       get: (id: string) => registryHolder.agents?.get(id),
       has: (id: string) => registryHolder.agents?.has(id) ?? false,
+      info: (id: string) => registryHolder.agents?.info(id),
     };
+    // The agent operations of issue 11 (src/agents/types.ts Runner) are forwarded like the rest.
+    const fromRunner = <K extends 'openSession' | 'authenticate' | 'probeAgents' | 'promptCapabilities'>(k: K) =>
+      ((...args: never[]) => {
+        const fn = runnerHolder.runner?.[k] as ((...a: never[]) => unknown) | undefined;
+        if (!fn) throw new Error('The runner is not ready.');
+        return fn(...args);
+      }) as NonNullable<Runner[K]>;
     const lazyRunner: Runner = {
       start: () => runnerHolder.runner?.start(),
       wake: () => runnerHolder.runner?.wake(),
       stop: async () => runnerHolder.runner?.stop(),
+      openSession: fromRunner('openSession'),
+      authenticate: fromRunner('authenticate'),
+      probeAgents: fromRunner('probeAgents'),
+      promptCapabilities: fromRunner('promptCapabilities'),
     };
     app = await buildApp({
       ctx: { config, store, agents: lazyAgents, runner: lazyRunner },
       token,
-      plugins: areaPlugins(),
+      ...logging,
     });
     registryHolder.agents = await loadAgentRegistry(config, app.log);
-    runner = createRunner({ config, store, agents: registryHolder.agents, log: app.log, instanceId });
+    const agentRunner = createRunner({ config, store, agents: registryHolder.agents, log: app.log, instanceId });
+    runner = agentRunner;
     runnerHolder.runner = runner;
 
     try {
@@ -87,7 +85,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       }
       throw e;
     }
-    // Turns a previous process left behind: run them if the agent never got the prompt, else interrupted.
+    // Turns whose agents outlived the last server under a keeper go on (docs/DESIGN.md "Process model");
+    // of the others a previous process left behind: run them if the agent never got the prompt, else interrupted.
+    await agentRunner.reattachKept(store.kind === 'sqlite');
     const recovered = await recoverSessions(store, {
       now: Date.now(),
       instanceId,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { serviceWorker } from './sw-build.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -8,6 +9,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: here,
   base: './',
+  // The service worker (push, offline shell) is built on its own as dist/sw.js: web/sw-build.ts.
+  plugins: [serviceWorker({ entry: `${here}src/sw/sw.ts`, publicDir: `${here}public` })],
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' },
   },
@@ -18,6 +21,8 @@ export default defineConfig({
     sourcemap: false,
     // One small bundle loads faster than a waterfall of chunks for an app this size.
     assetsInlineLimit: 0,
+    // One chunk, so the page has no <link rel="modulepreload"> to polyfill.
+    modulePreload: { polyfill: false },
     reportCompressedSize: false,
   },
   server: {

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { isServerSetting } from '../config.ts';
 import { AgentFault, describeExit, stderrHint } from './faults.ts';
 import type { AgentSpec } from './types.ts';
+import { WatchedProcess } from './watched-process.ts';
 
 // One agent OS process. It runs in its own process group so that stopping it also stops whatever it
 // started (shells, language servers, the model CLI behind an adapter). Its stderr is drained always
@@ -18,21 +20,37 @@ export interface ExitInfo {
 const STDERR_TAIL_BYTES = 4096;
 const KILL_AFTER_TERM_MS = 2000;
 
-export class AgentProcess {
+/**
+ * The environment an agent starts with: the server's (PATH, HOME, locale, proxies, the agent's API
+ * keys) without gmgui's own settings and secrets (GMGUI_TOKEN would let an agent call the API and
+ * answer its own permission requests; DATABASE_URL would hand it the database), except those its
+ * entry in the agents file names in `passEnv`, plus the entry's own `env`.
+ */
+export function agentEnv(
+  spec: Pick<AgentSpec, 'env' | 'passEnv'>,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const pass = new Set(spec.passEnv ?? []);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value !== undefined && (pass.has(name) || !isServerSetting(name))) env[name] = value;
+  }
+  return { ...env, ...spec.env };
+}
+
+export class AgentProcess extends WatchedProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly exited: Promise<ExitInfo>;
-  private exitInfo: ExitInfo | null = null;
-  private tail = '';
 
   constructor(
     readonly spec: AgentSpec,
     readonly cwd: string,
     onStderr?: (line: string) => void,
   ) {
-    // The agent inherits the server's environment (PATH, HOME, API keys) plus its own settings.
+    super();
     this.child = spawn(spec.command, spec.args, {
       cwd,
-      env: { ...process.env, ...spec.env },
+      env: agentEnv(spec),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
@@ -60,49 +78,9 @@ export class AgentProcess {
     });
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  get alive(): boolean {
-    return this.exitInfo === null;
-  }
-
-  stderrTail(): string {
-    return this.tail;
-  }
-
   /** The sentence for a process that ended (or never started) while we needed it. */
   describeEnd(info: ExitInfo, phase: 'start' | 'turn' | 'idle'): AgentFault {
-    const name = this.spec.name;
-    const hint = stderrHint(this.tail);
-    if (info.spawnError) {
-      // Node reports a missing working folder as ENOENT too, naming the program: tell them apart.
-      if (info.spawnError.code === 'ENOENT' && !existsSync(this.cwd)) {
-        return new AgentFault(
-          'missing_folder',
-          `The agent "${name}" could not be started: the conversation's folder ${this.cwd} does not exist on ${hostname()}.`,
-        );
-      }
-      if (info.spawnError.code === 'ENOENT') {
-        return new AgentFault(
-          'missing_binary',
-          `The agent "${name}" could not be started: the program "${this.spec.command}" was not found. Install it or fix its command in the agents file.`,
-        );
-      }
-      return new AgentFault(
-        'spawn_failed',
-        `The agent "${name}" could not be started (${info.spawnError.code ?? info.spawnError.message}).`,
-      );
-    }
-    const how = describeExit(info.code, info.signal);
-    if (phase === 'start') {
-      return new AgentFault('exited_at_start', `The agent "${name}" ${how} right after starting.${hint}`);
-    }
-    return new AgentFault(
-      'crashed',
-      `The agent "${name}" stopped unexpectedly (it ${how}) during the turn.${hint}`,
-    );
+    return describeAgentEnd(this.spec, this.cwd, this.tail, info, phase);
   }
 
   /** Asks politely (stdin closed, SIGTERM to the group), then insists. Resolves once reaped. */
@@ -131,4 +109,43 @@ export class AgentProcess {
       // Group already gone (ESRCH): nothing to stop.
     }
   }
+}
+
+/** The sentence for an agent process that ended (or never started) while we needed it; also for kept agents (keeper/). */
+export function describeAgentEnd(
+  spec: Pick<AgentSpec, 'name' | 'command'>,
+  cwd: string,
+  tail: string,
+  info: ExitInfo,
+  phase: 'start' | 'turn' | 'idle',
+): AgentFault {
+  const name = spec.name;
+  const hint = stderrHint(tail);
+  if (info.spawnError) {
+    // Node reports a missing working folder as ENOENT too, naming the program: tell them apart.
+    if (info.spawnError.code === 'ENOENT' && !existsSync(cwd)) {
+      return new AgentFault(
+        'missing_folder',
+        `The agent "${name}" could not be started: the conversation's folder ${cwd} does not exist on ${hostname()}.`,
+      );
+    }
+    if (info.spawnError.code === 'ENOENT') {
+      return new AgentFault(
+        'missing_binary',
+        `The agent "${name}" could not be started: the program "${spec.command}" was not found. Install it or fix its command in the agents file.`,
+      );
+    }
+    return new AgentFault(
+      'spawn_failed',
+      `The agent "${name}" could not be started (${info.spawnError.code ?? info.spawnError.message}).`,
+    );
+  }
+  const how = describeExit(info.code, info.signal);
+  if (phase === 'start') {
+    return new AgentFault('exited_at_start', `The agent "${name}" ${how} right after starting.${hint}`);
+  }
+  return new AgentFault(
+    'crashed',
+    `The agent "${name}" stopped unexpectedly (it ${how}) during the turn.${hint}`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { MappedEvent } from './update-mapper.ts';
+import type { OutputEventBody } from '../domain/events.ts';
 
 // Builds the assistant message's `{text, blocks}` from the turn's events, in the order they came:
 // consecutive text (or thought) chunks merge into one block, a tool call's updates merge into its
@@ -25,13 +25,18 @@ export class AssistantAccumulator {
     return this.blocks.length === 0;
   }
 
-  add(e: MappedEvent): void {
+  /** A tool call of the turn with its updates merged, when it was announced. */
+  tool(toolCallId: string): Record<string, unknown> | undefined {
+    return this.tools.get(toolCallId);
+  }
+
+  add(e: OutputEventBody): void {
     const last = this.blocks.at(-1);
     switch (e.type) {
       case 'text_delta':
       case 'thought_delta': {
         const kind = e.type === 'text_delta' ? 'text' : 'thought';
-        const text = String(e.text);
+        const text = e.text;
         if (kind === 'text') this.parts.push(text);
         if (last && last.type === kind) last.text += text;
         else this.blocks.push({ type: kind, text });
@@ -39,7 +44,7 @@ export class AssistantAccumulator {
       }
       case 'tool_call': {
         const { type: _t, ...fields } = e;
-        const block = { ...fields, type: 'tool_call' as const, toolCallId: String(e.toolCallId) };
+        const block = { ...fields, type: 'tool_call' as const };
         const known = this.tools.get(block.toolCallId);
         if (known) Object.assign(known, block);
         else {
@@ -50,7 +55,7 @@ export class AssistantAccumulator {
       }
       case 'tool_update': {
         const { type: _t, ...fields } = e;
-        const id = String(e.toolCallId);
+        const id = e.toolCallId;
         const known = this.tools.get(id);
         // A tool_call_update may arrive for a call we never saw announced: it starts the block.
         if (known) Object.assign(known, fields);
@@ -62,7 +67,7 @@ export class AssistantAccumulator {
         return;
       }
       case 'plan': {
-        const entries = Array.isArray(e.entries) ? e.entries : [];
+        const entries = e.entries;
         if (this.plan) this.plan.entries = entries;
         else {
           this.plan = { type: 'plan', entries };

@@ -1,3 +1,5 @@
+import * as acp from '@agentclientprotocol/sdk';
+
 // Everything that can go wrong with an agent process, each with a sentence a user understands.
 // The runner turns an AgentFault into a session `error` whose text is `message`.
 
@@ -14,12 +16,18 @@ export type FaultKind =
   | 'too_much_output'
   | 'protocol_error'
   | 'agent_error'
+  | 'auth_required'
   | 'stopped';
+
+/** ACP's error code for "authentication required" (RequestError.authRequired). */
+export const AUTH_REQUIRED_CODE = -32000;
 
 export class AgentFault extends Error {
   constructor(
     readonly kind: FaultKind,
     message: string,
+    /** The agent's own words, when it answered with an error. */
+    readonly agentMessage?: string,
   ) {
     super(message);
     this.name = 'AgentFault';
@@ -59,4 +67,32 @@ export function formatBytes(n: number): string {
 export function sample(text: string, max = 80): string {
   const printable = text.replace(/[^\x20-\x7e]/g, '?');
   return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+}
+
+/** An error answer from the agent (or a broken response) in words a user understands. */
+export function toAgentFault(name: string, err: unknown): AgentFault {
+  if (err instanceof AgentFault) return err;
+  if (err instanceof acp.RequestError && err.code === AUTH_REQUIRED_CODE) {
+    return new AgentFault(
+      'auth_required',
+      `The agent "${name}" needs you to sign in (${err.message}). Sign it in, then retry.`,
+      err.message,
+    );
+  }
+  if (err instanceof acp.RequestError) {
+    const detail =
+      typeof err.data === 'object' && err.data && 'details' in err.data
+        ? ` (${String((err.data as { details: unknown }).details)})`
+        : '';
+    return new AgentFault(
+      'agent_error',
+      `The agent "${name}" reported an error: ${err.message}${detail}`,
+      `${err.message}${detail}`,
+    );
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return new AgentFault(
+    'protocol_error',
+    `The agent "${name}" answered in a way gmgui could not understand: ${msg}`,
+  );
 }

@@ -1,5 +1,7 @@
 // Agents gmgui recognises on PATH, with the command line that starts each in ACP mode.
-// The first binary found wins; `install` tells a user how to get it when none is found.
+// The first binary found wins; `install` tells a user how to get it when none is found (the maintained
+// adapters: @agentclientprotocol/claude-agent-acp and @agentclientprotocol/codex-acp; Gemini CLI speaks
+// ACP itself with `--acp`).
 
 export interface KnownAgent {
   id: string;
@@ -15,21 +17,21 @@ export const KNOWN_AGENTS: readonly KnownAgent[] = [
     name: 'Claude Code',
     binaries: ['claude-agent-acp', 'claude-code-acp'],
     args: [],
-    install: 'npm install -g @zed-industries/claude-agent-acp',
+    install: 'npm install -g @agentclientprotocol/claude-agent-acp',
   },
   {
     id: 'gemini',
     name: 'Gemini CLI',
     binaries: ['gemini'],
     args: ['--acp'],
-    install: 'npm install -g @google/gemini-cli',
+    install: 'npm install -g @google/gemini-cli (gmgui runs it as `gemini --acp`)',
   },
   {
     id: 'codex',
     name: 'Codex',
     binaries: ['codex-acp'],
     args: [],
-    install: 'npm install -g @zed-industries/codex-acp',
+    install: 'npm install -g @agentclientprotocol/codex-acp',
   },
   {
     id: 'opencode',

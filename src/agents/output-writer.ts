@@ -1,4 +1,5 @@
-import { type OutputEvent, appendAgentOutput } from '../commands/runner.ts';
+import { appendAgentOutput } from '../commands/runner.ts';
+import type { OutputEventBody } from '../domain/events.ts';
 import { StoreUnavailableError } from '../domain/errors.ts';
 import type { Store, Tx } from '../store/types.ts';
 
@@ -23,7 +24,7 @@ export interface WriterOptions {
 }
 
 export class OutputWriter {
-  private buf: OutputEvent[] = [];
+  private buf: OutputEventBody[] = [];
   private inFlight = 0;
   /** Transactions of this writer started and not yet settled. */
   private running = 0;
@@ -45,7 +46,7 @@ export class OutputWriter {
     return this.failure !== null;
   }
 
-  push(e: OutputEvent): void {
+  push(e: OutputEventBody): void {
     if (this.failure) return;
     this.buf.push(e);
     this.o.onBacklog?.(this.backlog);
@@ -68,13 +69,13 @@ export class OutputWriter {
    * Runs `fn` in a transaction after everything queued before it, handing it the buffered events so
    * it commits them together with its own writes.
    */
-  run<T>(fn: (tx: Tx, events: OutputEvent[]) => Promise<T>): Promise<T> {
+  run<T>(fn: (tx: Tx, events: OutputEventBody[]) => Promise<T>): Promise<T> {
     const next = this.chain.then(() => this.execute(fn));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  private async execute<T>(fn: (tx: Tx, events: OutputEvent[]) => Promise<T>): Promise<T> {
+  private async execute<T>(fn: (tx: Tx, events: OutputEventBody[]) => Promise<T>): Promise<T> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.flushQueued = false;

@@ -1,12 +1,16 @@
+import { ImageStore } from '../attachments/image-store.ts';
 import { recoverSessions } from '../commands/recovery.ts';
-import { CONFIG_REQUESTED } from '../commands/runner-config.ts';
-import { MODE_REQUESTED } from '../commands/runner-mode.ts';
 import { type Claimed, LeaseLost, claimNextSession, renewLease } from '../commands/runner.ts';
 import type { Config } from '../config.ts';
+import { type AppEvent, parseEvent } from '../domain/events.ts';
 import type { StoredEvent } from '../domain/types.ts';
 import type { Store } from '../store/types.ts';
+import { AgentAccess } from './agent-access.ts';
 import { HostPool } from './host-pool.ts';
+import { reattachKept } from './keeper/reattach.ts';
+import { keeperSettings } from './keeper/settings.ts';
 import type { AgentLog } from './log.ts';
+import { sessionOpener } from './session-opener.ts';
 import { Turn } from './turn.ts';
 import type { AgentRegistry, AgentSpec, Runner } from './types.ts';
 
@@ -14,7 +18,8 @@ import type { AgentRegistry, AgentSpec, Runner } from './types.ts';
 // drives their agents and writes their output, and learns everything else (new sessions, cancel
 // requests, permission answers, mode choices) by reading the lifecycle events of the log after a
 // cursor. So it works the same whether the HTTP request that caused it hit this process or another
-// instance.
+// instance. It also opens a conversation's agent session before its first message when asked
+// (session-opener.ts), and starts agents to learn about them or sign them in (agent-access.ts).
 
 export interface RunnerLimits {
   /** A single ACP message larger than this is a flood. */
@@ -51,6 +56,8 @@ export interface AgentRunner extends Runner {
   /** Agent processes currently running (tests, bench, diagnostics). */
   readonly agentProcesses: number;
   agentPid(conversationId: string): number | undefined;
+  /** Before start-up recovery: takes back the turns whose kept agents outlived the last server (keeper/). */
+  reattachKept(othersAreDead: boolean): Promise<void>;
 }
 
 export function createRunner(o: RunnerOptions): AgentRunner {
@@ -60,23 +67,33 @@ export function createRunner(o: RunnerOptions): AgentRunner {
     ...DEFAULT_LIMITS,
     maxMessageBytes: config.agentMaxMessageBytes,
     maxTurnOutputBytes: config.agentMaxTurnOutputBytes,
+    // One process per running turn: past GMGUI_MAX_AGENTS, turns stay `pending` (host-pool.ts).
+    maxConcurrent: Math.min(DEFAULT_LIMITS.maxConcurrent, config.maxAgents),
     ...o.limits,
   };
   const owner = o.instanceId;
   const turns = new Map<string, Turn>();
   const running = new Set<Promise<void>>();
   const busyConversations = new Set<string>();
+  const keepers = keeperSettings(config);
+  let reattached: Claimed[] = [];
   const pool = new HostPool({
+    keepers,
     store,
     log,
     roots: config.roots,
     idleMs: config.agentIdleMs,
     silenceMs: config.agentSilenceMs,
     maxMessageBytes: limits.maxMessageBytes,
+    maxAgents: config.maxAgents,
     onInitialized: (spec, host) => {
       if (host.init) agents.noteInitialized?.(spec.id, host.init);
     },
   });
+
+  const images = new ImageStore(config.dataDir);
+  const access = new AgentAccess({ config, agents, pool, log });
+  const noteSignIn = (id: string, needs: boolean) => agents.noteSignIn?.(id, needs);
 
   let started = false;
   let stopped = false;
@@ -86,31 +103,43 @@ export function createRunner(o: RunnerOptions): AgentRunner {
 
   // --- claiming work ---
 
-  let claiming = false;
-  let claimAgain = false;
-  async function claimLoop(): Promise<void> {
-    if (claiming) {
-      claimAgain = true;
-      return;
-    }
-    claiming = true;
-    try {
-      do {
-        claimAgain = false;
-        while (!stopped && turns.size < limits.maxConcurrent) {
-          const claimed = await store.transaction((tx) =>
-            claimNextSession(tx, { owner, leaseMs: config.leaseMs, skipConversations: busyConversations }),
-          );
-          if (!claimed) break;
-          startTurn(claimed);
-        }
-      } while (claimAgain && !stopped);
-    } catch (err) {
-      log.warn({ err: String(err) }, 'could not claim sessions; will retry');
-    } finally {
-      claiming = false;
-    }
+  /**
+   * `body` as a loop that runs one at a time: a call while it runs makes it run once more afterwards
+   * (calls in between collapse into one), so no wake-up is lost and none piles up.
+   */
+  function coalesced(what: string, body: () => Promise<void>): () => Promise<void> {
+    let active = false;
+    let again = false;
+    return async () => {
+      if (active) {
+        again = true;
+        return;
+      }
+      active = true;
+      try {
+        do {
+          again = false;
+          await body();
+        } while (again && !stopped);
+      } catch (err) {
+        log.warn({ err: String(err) }, `could not ${what}; will retry`);
+      } finally {
+        active = false;
+      }
+    };
   }
+
+  const claimLoop = coalesced('claim sessions', async () => {
+    while (!stopped && turns.size < limits.maxConcurrent) {
+      const claimed = await store.transaction((tx) =>
+        claimNextSession(tx, { owner, leaseMs: config.leaseMs, skipConversations: busyConversations }),
+      );
+      // Stopped while claiming: start nothing (no agent after stop(), no write after the store closed);
+      // the claim lapses like a crashed instance's and recovery or another instance takes it.
+      if (!claimed || stopped) break;
+      startTurn(claimed);
+    }
+  });
 
   function startTurn(claimed: Claimed): void {
     const turn = new Turn(
@@ -125,6 +154,10 @@ export function createRunner(o: RunnerOptions): AgentRunner {
         acquireHost: (c: Claimed, spec: AgentSpec) =>
           pool.acquire(c.conversation.id, c.conversation.cwd, spec),
         releaseHost: (host, healthy) => pool.release(host, healthy),
+        images,
+        roots: config.roots,
+        dataDir: config.dataDir,
+        onSignIn: noteSignIn,
       },
       claimed,
     );
@@ -142,53 +175,43 @@ export function createRunner(o: RunnerOptions): AgentRunner {
 
   // --- following the log ---
 
-  let tailing = false;
-  let tailAgain = false;
-  async function tail(): Promise<void> {
-    if (tailing) {
-      tailAgain = true;
+  const tail = coalesced('read the event log', async () => {
+    for (;;) {
+      const page = await store.readEvents({ after: cursor, lifecycleOnly: true, limit: 500 });
+      for (const e of page) {
+        cursor = e.seq;
+        onLifecycle(e);
+      }
+      if (page.length < 500) return;
+    }
+  });
+
+  function onLifecycle(row: StoredEvent): void {
+    const r = parseEvent(row);
+    if (!r.ok) {
+      log.warn({ reason: r.reason }, 'lifecycle event ignored');
       return;
     }
-    tailing = true;
-    try {
-      do {
-        tailAgain = false;
-        for (;;) {
-          const page = await store.readEvents({ after: cursor, lifecycleOnly: true, limit: 500 });
-          for (const e of page) {
-            cursor = e.seq;
-            onLifecycle(e);
-          }
-          if (page.length < 500) break;
-        }
-      } while (tailAgain && !stopped);
-    } catch (err) {
-      log.warn({ err: String(err) }, 'could not read the event log; will retry');
-    } finally {
-      tailing = false;
-    }
-  }
-
-  function onLifecycle(e: StoredEvent): void {
+    const e: AppEvent = r.event;
     const turn = e.sessionId ? turns.get(e.sessionId) : undefined;
     switch (e.type) {
       case 'session_created':
         void claimLoop();
         return;
       case 'session_updated':
-        if (e.cancelRequested === true) turn?.onCancelRequested();
+        if (e.cancelRequested) turn?.onCancelRequested();
         // A session that ended elsewhere (e.g. cancelled while queued) may unblock its conversation.
         if (e.status !== 'processing') void claimLoop();
         return;
       case 'permission_resolved':
-        turn?.onPermissionResolved(String(e.requestId), typeof e.optionId === 'string' ? e.optionId : null);
+        turn?.onPermissionResolved(e.requestId, e.optionId);
         return;
       case 'conversation_updated':
-        // A user chose an agent mode: the conversation's agent, if it runs here, switches now.
-        if (typeof e[MODE_REQUESTED] === 'string') pool.applyMode(e.conversationId, e[MODE_REQUESTED]);
-        // Likewise a config option value.
-        else if (isConfigRequest(e[CONFIG_REQUESTED]))
-          pool.applyConfig(e.conversationId, e[CONFIG_REQUESTED].configId, e[CONFIG_REQUESTED].value);
+        // A user chose an agent mode or config value: the conversation's agent, if it runs here,
+        // switches now (src/commands/agent-settings.ts).
+        if (e.modeRequested !== undefined) pool.applyMode(e.conversationId, e.modeRequested);
+        if (e.configRequested)
+          pool.applyConfig(e.conversationId, e.configRequested.configId, e.configRequested.value);
         return;
       case 'conversation_deleted':
         for (const t of turns.values())
@@ -236,11 +259,32 @@ export function createRunner(o: RunnerOptions): AgentRunner {
     timers.push(t);
   }
 
+  const openSession = sessionOpener({
+    store,
+    agents,
+    pool,
+    log,
+    busy: busyConversations,
+    released: () => {
+      if (!stopped) void claimLoop();
+    },
+  });
+
   return {
+    openSession: (conversationId) => openSession(conversationId),
+    authenticate: (agentId, methodId) => access.authenticate(agentId, methodId),
+    probeAgents: () => access.probeAll(),
+    promptCapabilities: (agentId) => access.promptCapabilities(agentId),
+
     get agentProcesses() {
       return pool.size;
     },
     agentPid: (conversationId) => pool.pidOf(conversationId),
+
+    async reattachKept(othersAreDead) {
+      if (keepers) reattached = await reattachKept(store, keepers, { owner, leaseMs: config.leaseMs, othersAreDead });
+      if (reattached.length) log.info({ sessions: reattached.map((c) => c.session.id) }, 'reattached kept turns');
+    },
 
     start() {
       if (started) return;
@@ -261,6 +305,7 @@ export function createRunner(o: RunnerOptions): AgentRunner {
         every(Math.max(100, Math.floor(config.leaseMs / 3)), renewAll);
         // A quarter lease: a dead instance's turn is marked interrupted within about one lease time.
         every(Math.max(100, Math.floor(config.leaseMs / 4)), recoverExpired);
+        for (const c of reattached.splice(0)) startTurn(c);
         await claimLoop();
       })();
     },
@@ -274,15 +319,15 @@ export function createRunner(o: RunnerOptions): AgentRunner {
       stopped = true;
       for (const t of timers) clearInterval(t);
       unsubscribe?.();
+      if (keepers) {
+        // Kept agents go on without us: their turns stay `processing` for the next server (keeper/).
+        pool.detachAll();
+        for (const t of turns.values()) t.abandon('the server is stopping; the agent is kept');
+      }
       for (const t of turns.values()) t.shutdown();
       await pool.stopAll();
       await Promise.all([...running]);
       await pool.stopAll();
     },
   };
-}
-
-function isConfigRequest(v: unknown): v is { configId: string; value: string } {
-  const o = v as { configId?: unknown; value?: unknown } | null;
-  return typeof o === 'object' && o !== null && typeof o.configId === 'string' && typeof o.value === 'string';
 }

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as acp from '@agentclientprotocol/sdk';
-import { recordPermissionRequest } from '../commands/permissions.ts';
+import type { ImageStore } from '../attachments/image-store.ts';
+import { AttachmentUnavailable, attachmentBlocks } from '../attachments/prompt-blocks.ts';
 import { INTERRUPTED_MESSAGE } from '../commands/recovery.ts';
-import { noteAgentConfig } from '../commands/runner-config.ts';
-import { recordAgentSession } from '../commands/runner-mode.ts';
+import { openAgentSession } from '../commands/agent-settings.ts';
 import {
   type Claimed,
   LeaseLost,
@@ -14,22 +14,27 @@ import {
   markPromptSent,
   releaseSession,
 } from '../commands/runner.ts';
-import { newId } from '../domain/ids.ts';
-import type { Message, PermissionOption } from '../domain/types.ts';
+import { toApply } from '../domain/agent-settings.ts';
+import { type OutputEventBody, parseEvent } from '../domain/events.ts';
+import type { Message } from '../domain/types.ts';
 import type { Store } from '../store/types.ts';
+import { TurnCheckpoint } from '../workspace/checkpoints/recorder.ts';
 import type { AgentHost, TurnSink } from './acp-host.ts';
 import { AssistantAccumulator } from './assistant-blocks.ts';
+import { promptCapabilitiesOf } from './auth-methods.ts';
 import { AgentFault, formatBytes } from './faults.ts';
 import type { AgentLog } from './log.ts';
-import { valuesToApply } from './config-options.ts';
-import { offersMode } from './modes.ts';
 import { OutputWriter } from './output-writer.ts';
+import { PermissionDesk } from './permission-desk.ts';
+import { applyWanted, openedUpdates } from './session-open.ts';
+import { turnUsage } from './prompt-usage.ts';
 import type { AgentSpec } from './types.ts';
-import { mapSessionUpdate } from './update-mapper.ts';
+import { mapSessionUpdate, splitTerminalMeta } from './update-mapper.ts';
 
 // One agent turn (one session) from claim to its final transaction. The turn owns the ordering of
 // its writes (through its OutputWriter) and reacts to what the runner relays from the store: a
-// cancel request, a permission answer, the server stopping, the lease being lost.
+// cancel request, a permission answer (permission-desk.ts), the server stopping, the lease being
+// lost. Commands the agent ran through us (client terminals) are killed when it ends.
 
 export interface TurnDeps {
   store: Store;
@@ -43,9 +48,15 @@ export interface TurnDeps {
   /** Hands the process back: kept for the next turn when healthy, stopped otherwise. */
   releaseHost(host: AgentHost, healthy: boolean): void;
   resolveAgent(agentId: string): AgentSpec | undefined;
+  /** Where attached images are stored, and the roots attached files must stay in. */
+  images: ImageStore;
+  roots: string[];
+  /** Where checkpoints keep the files a turn touches (src/workspace/checkpoints); absent: none kept. */
+  dataDir?: string;
+  /** The agent refused for want of signing in (true), or opened a session (false). */
+  onSignIn?(agentId: string, needsSignIn: boolean): void;
 }
 
-const PERMISSION_POLL_MS = 2000;
 const BACKLOG_HIGH = 2000;
 const BACKLOG_LOW = 200;
 
@@ -55,7 +66,10 @@ export class Turn implements TurnSink {
   private host: AgentHost | null = null;
   private readonly writer: OutputWriter;
   private readonly acc = new AssistantAccumulator();
-  private readonly waiters = new Map<string, (optionId: string | null) => void>();
+  private readonly desk: PermissionDesk;
+  /** Tool calls a person (or rule) refused: their later `failed` updates are marked rejected too. */
+  private readonly rejected = new Set<string>();
+  private authRequired = false;
   private promptSent = false;
   private cancelRequested = false;
   private cancelSent = false;
@@ -64,6 +78,8 @@ export class Turn implements TurnSink {
   private outputBytes = 0;
   private graceTimer: NodeJS.Timeout | null = null;
   private paused = false;
+  /** The files this turn touches, as they were before it (docs/CONTRACT.md section 9). */
+  private readonly checkpoint: TurnCheckpoint | null;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -71,6 +87,7 @@ export class Turn implements TurnSink {
   ) {
     this.sessionId = claimed.session.id;
     this.conversationId = claimed.session.conversationId;
+    this.checkpoint = deps.dataDir ? TurnCheckpoint.open(deps.dataDir, claimed.conversation.cwd, deps.roots) : null;
     this.writer = new OutputWriter({
       store: deps.store,
       sessionId: this.sessionId,
@@ -80,6 +97,19 @@ export class Turn implements TurnSink {
       giveUpMs: 30_000,
       onFailure: (err) => this.abandon(err),
       onBacklog: (n) => this.backpressure(n),
+    });
+    this.desk = new PermissionDesk({
+      store: deps.store,
+      sessionId: this.sessionId,
+      conversationId: this.conversationId,
+      owner: deps.owner,
+      writer: this.writer,
+      knownTool: (id) => this.acc.tool(id),
+      closed: () => this.cancelRequested || this.stopping || this.abandoned,
+      onRejected: (id) => {
+        this.rejected.add(id);
+        this.onEvent({ type: 'tool_update', toolCallId: id, rejected: true });
+      },
     });
   }
 
@@ -99,12 +129,16 @@ export class Turn implements TurnSink {
       }
     } finally {
       if (this.graceTimer) clearTimeout(this.graceTimer);
-      this.resolveWaiters(null);
+      this.desk.closeAll();
       const host = this.host;
       if (host) {
+        // Commands the agent left running end with its turn (it may still read their output).
+        host.terminals.killAll();
         host.sink = null;
         if (this.paused) host.setPaused(false);
-        this.deps.releaseHost(host, host.alive && !this.abandoned && !this.cancelSentWithoutAnswer());
+        // An agent that wants signing in is started afresh after the sign-in.
+        const healthy = host.alive && !this.abandoned && !this.cancelSentWithoutAnswer() && !this.authRequired;
+        this.deps.releaseHost(host, healthy);
       }
     }
   }
@@ -117,7 +151,7 @@ export class Turn implements TurnSink {
     this.cancelSent = true;
     void this.host.cancel();
     // ACP: the client answers every pending permission request `cancelled` when cancelling.
-    this.resolveWaiters(null);
+    this.desk.closeAll();
     this.graceTimer = setTimeout(() => {
       this.deps.log.warn(
         { sessionId: this.sessionId },
@@ -128,16 +162,13 @@ export class Turn implements TurnSink {
   }
 
   onPermissionResolved(requestId: string, optionId: string | null): void {
-    const w = this.waiters.get(requestId);
-    if (!w) return;
-    this.waiters.delete(requestId);
-    w(optionId);
+    this.desk.resolved(requestId, optionId);
   }
 
   /** The server is stopping: end the turn now (released if the agent never got it, else interrupted). */
   shutdown(): void {
     this.stopping = true;
-    this.resolveWaiters(null);
+    this.desk.closeAll();
     void this.host?.stop();
   }
 
@@ -146,7 +177,7 @@ export class Turn implements TurnSink {
     if (this.abandoned) return;
     this.abandoned = true;
     this.deps.log.warn({ sessionId: this.sessionId, err: String(err) }, 'abandoning turn');
-    this.resolveWaiters(null);
+    this.desk.closeAll();
     void this.host?.stop();
   }
 
@@ -154,7 +185,18 @@ export class Turn implements TurnSink {
 
   onUpdate(update: unknown): void {
     if (this.abandoned) return;
-    const e = mapSessionUpdate(update);
+    // Claude's and Codex's way of streaming a shell command's output: the same events as a terminal's.
+    const split = splitTerminalMeta(update);
+    if (split.update !== null) {
+      const e = mapSessionUpdate(split.update);
+      if (e.type === 'tool_update' && e.status === 'failed' && this.rejected.has(e.toolCallId)) e.rejected = true;
+      this.onEvent(e);
+    }
+    for (const e of split.events) this.onEvent(e);
+  }
+
+  onEvent(e: OutputEventBody): void {
+    if (this.abandoned) return;
     this.outputBytes += approxSize(e);
     if (this.outputBytes > this.deps.maxTurnOutputBytes) {
       const max = formatBytes(this.deps.maxTurnOutputBytes);
@@ -167,45 +209,18 @@ export class Turn implements TurnSink {
       return;
     }
     this.acc.add(e);
+    // A turn that outlived a server replays what is already stored: kept in the text, not stored twice.
+    if (this.host?.takeStored()) return;
+    this.checkpoint?.observe(e);
     this.writer.push(e);
   }
 
-  async requestPermission(params: acp.RequestPermissionRequest): Promise<acp.RequestPermissionResponse> {
-    if (this.cancelRequested || this.stopping || this.abandoned) return { outcome: { outcome: 'cancelled' } };
-    const requestId = newId('perm');
-    const options: PermissionOption[] = params.options.map((o) => ({
-      optionId: o.optionId,
-      name: o.name,
-      kind: o.kind,
-    }));
-    const answered = new Promise<string | null>((resolve) => this.waiters.set(requestId, resolve));
-    const { autoOptionId } = await this.writer.run(async (tx, events) => {
-      // Buffered output first, then the request: the log keeps the order the agent used.
-      await appendAgentOutput(tx, { sessionId: this.sessionId, owner: this.deps.owner, events });
-      return recordPermissionRequest(tx, {
-        requestId,
-        sessionId: this.sessionId,
-        conversationId: this.conversationId,
-        toolCall: params.toolCall,
-        options,
-      });
-    });
-    if (autoOptionId) {
-      this.waiters.delete(requestId);
-      return { outcome: { outcome: 'selected', optionId: autoOptionId } };
-    }
-    // The answer normally arrives through the runner's view of the log; the poll is a safety net.
-    const poll = setInterval(async () => {
-      const p = await this.deps.store.getPermission(this.sessionId, requestId).catch(() => null);
-      if (p && p.status === 'resolved') this.onPermissionResolved(requestId, p.optionId);
-    }, PERMISSION_POLL_MS);
-    try {
-      const optionId = await answered;
-      if (optionId === null || this.cancelRequested) return { outcome: { outcome: 'cancelled' } };
-      return { outcome: { outcome: 'selected', optionId } };
-    } finally {
-      clearInterval(poll);
-    }
+  beforeWrite(path: string): Promise<void> {
+    return this.checkpoint?.beforeWrite(path) ?? Promise.resolve();
+  }
+
+  requestPermission(params: acp.RequestPermissionRequest): Promise<acp.RequestPermissionResponse> {
+    return this.desk.request(params);
   }
 
   // --- internals ---
@@ -220,36 +235,30 @@ export class Turn implements TurnSink {
       const host = await this.deps.acquireHost(this.claimed, spec);
       this.host = host;
       host.sink = this;
+      // The settings the conversation wants and the agent is not in yet.
+      let wanted: ReturnType<typeof toApply>;
       if (!host.acpSessionId) {
         const opened = await host.openSession(conversation.acpSessionId);
-        // The modes the session opened with, as a `mode` event like the agent's own updates.
-        if (opened.modes) this.onUpdate({ sessionUpdate: 'current_mode_update', ...opened.modes });
-        if (opened.configOptions)
-          this.onUpdate({ sessionUpdate: 'config_option_update', configOptions: opened.configOptions });
-        const remembered = await this.writer.run(async (tx, events) => {
+        this.deps.onSignIn?.(spec.id, false);
+        // The modes and options the session opened with, as events like the agent's own updates.
+        for (const u of openedUpdates(opened)) this.onUpdate(u);
+        // A new process starts in the agent's default mode and options: put it back in the conversation's.
+        wanted = await this.writer.run(async (tx, events) => {
           await appendAgentOutput(tx, { sessionId: this.sessionId, owner: this.deps.owner, events });
-          const mode = await recordAgentSession(tx, {
+          return openAgentSession(tx, {
             conversationId: conversation.id,
             acpSessionId: opened.acpSessionId,
             modes: opened.modes,
-          });
-          const config = await noteAgentConfig(tx, {
-            conversationId: conversation.id,
             configOptions: host.configOptions,
           });
-          return { mode, config };
         });
-        // A new process starts in the agent's default mode and options: put it back in the conversation's.
-        if (remembered.mode) await host.setMode(remembered.mode);
-        for (const c of remembered.config) await host.setConfigOption(c.configId, c.value);
       } else {
         // A choice is normally applied the moment it is made (runner.ts); this is the safety net.
-        const wanted = conversation.settings.modeId;
-        if (wanted && wanted !== host.modes?.currentModeId && offersMode(host.modes, wanted))
-          await host.setMode(wanted);
-        for (const c of valuesToApply(host.configOptions, conversation.settings.configValues))
-          await host.setConfigOption(c.configId, c.value);
+        wanted = toApply(conversation.settings, host);
       }
+      await applyWanted(host, wanted);
+      // Attachments are read before the prompt is marked sent: one that cannot be sent ends the turn.
+      const blocks = await this.promptOf(host, spec);
       if (this.cancelRequested || (await this.cancelInLog())) return this.cancelledOutcome('cancelled');
       if (this.stopping) throw new AgentFault('stopped', 'The server is stopping.');
       await this.writer.run(async (tx, events) => {
@@ -260,11 +269,10 @@ export class Turn implements TurnSink {
       if (this.cancelRequested) return this.cancelledOutcome('cancelled');
       // From here a cancel request is forwarded to the agent (onCancelRequested).
       this.promptSent = true;
-      const response = await host.prompt(promptBlocks(this.claimed.message));
-      // The turn's token totals (ACP's optional PromptResponse.usage) are kept like usage updates.
-      const usage = (response as { usage?: unknown }).usage; // unstable in ACP v1, so not in the stable type
-      if (usage && typeof usage === 'object')
-        this.onUpdate({ sessionUpdate: 'usage_update', turn: true, ...usage });
+      const response = await host.prompt(blocks);
+      // The turn's token totals (ACP's optional PromptResponse.usage, or Gemini's _meta) are kept like usage updates.
+      const usage = turnUsage(response);
+      if (usage) this.onUpdate({ sessionUpdate: 'usage_update', turn: true, ...usage });
       if (this.cancelSent) return this.cancelledOutcome(response.stopReason);
       return {
         kind: response.stopReason === 'cancelled' ? 'cancelled' : 'completed',
@@ -273,13 +281,33 @@ export class Turn implements TurnSink {
         blocks: this.acc.blocks,
       };
     } catch (err) {
+      if (err instanceof AttachmentUnavailable && !this.abandoned) return { kind: 'error', error: err.message };
       if (!(err instanceof AgentFault)) throw err;
       if (this.abandoned) throw err;
       if (this.stopping) return { kind: 'interrupted', error: INTERRUPTED_MESSAGE };
       // An agent killed because it ignored session/cancel still ends the way the user asked.
       if (this.cancelSent) return this.cancelledOutcome('cancelled');
+      if (err.kind === 'auth_required') {
+        this.authRequired = true;
+        this.deps.onSignIn?.(spec.id, true);
+        return { kind: 'error', error: err.message, errorCode: 'auth_required' };
+      }
       return { kind: 'error', error: err.message };
     }
+  }
+
+  /** The user's message as ACP content: its text, the folder it points at, its attachments. */
+  private async promptOf(host: AgentHost, spec: AgentSpec): Promise<acp.ContentBlock[]> {
+    const message = this.claimed.message;
+    const blocks = promptBlocks(message);
+    if (!message?.attachments?.length) return blocks;
+    const more = await attachmentBlocks(message.attachments, {
+      images: this.deps.images,
+      roots: this.deps.roots,
+      capabilities: promptCapabilitiesOf(host.init?.agentCapabilities),
+      agentName: spec.name,
+    });
+    return [...blocks, ...more];
   }
 
   /** A cancel recorded before this turn was listening (between claim and now) is still honoured. */
@@ -290,7 +318,10 @@ export class Turn implements TurnSink {
       lifecycleOnly: true,
       limit: 1000,
     });
-    return events.some((e) => e.type === 'session_updated' && e.cancelRequested === true);
+    return events.some((row) => {
+      const r = parseEvent(row);
+      return r.ok && r.event.type === 'session_updated' && r.event.cancelRequested === true;
+    });
   }
 
   private cancelledOutcome(stopReason: string): TurnOutcome {
@@ -305,16 +336,12 @@ export class Turn implements TurnSink {
       );
       return;
     }
+    // The files the turn changed, saved as they were before it: one event before its end.
+    const checkpoint = await this.checkpoint?.finish();
+    if (checkpoint) this.writer.push(checkpoint);
     await this.writer.run((tx, events) =>
       finishTurn(tx, { sessionId: this.sessionId, owner: this.deps.owner, events, outcome }),
     );
-  }
-
-  private resolveWaiters(optionId: string | null): void {
-    for (const [id, w] of this.waiters) {
-      this.waiters.delete(id);
-      w(optionId);
-    }
   }
 
   private cancelSentWithoutAnswer(): boolean {
@@ -335,9 +362,9 @@ export class Turn implements TurnSink {
   }
 }
 
-function approxSize(e: object): number {
-  const t = (e as { text?: unknown }).text;
-  if (typeof t === 'string' && Object.keys(e).length <= 3) return t.length + 32;
+/** Roughly the bytes an event takes; text chunks, by far the most frequent, without serializing them. */
+function approxSize(e: OutputEventBody): number {
+  if (e.type === 'text_delta' || e.type === 'thought_delta') return e.text.length + 32;
   return JSON.stringify(e).length;
 }
 
@@ -346,7 +373,8 @@ export function promptBlocks(message: Message | null): acp.ContentBlock[] {
   if (!message) return [{ type: 'text', text: '' }];
   const c = message.content;
   const text = typeof c === 'string' ? c : c.text;
-  const blocks: acp.ContentBlock[] = [{ type: 'text', text }];
+  // A message of attachments only has no text block.
+  const blocks: acp.ContentBlock[] = text || !message.attachments?.length ? [{ type: 'text', text }] : [];
   if (message.folderContext?.path) {
     const p = message.folderContext.path;
     blocks.push({ type: 'resource_link', uri: pathToFileURL(p).href, name: basename(p) || p });

@@ -1,12 +1,11 @@
-// Maps one raw ACP `session/update` payload to the event we store (CONTRACT section 5).
-// It works on raw JSON on purpose: the SDK's v1 schema rejects update kinds it does not know, and
-// real agents send newer kinds, `_meta` fields and partial tool calls. Unknown kinds are kept raw as
-// `agent_update`; nothing here throws on odd input.
+import type { OutputEventBody } from '../domain/events.ts';
 
-export interface MappedEvent {
-  type: string;
-  [field: string]: unknown;
-}
+// Maps one raw ACP `session/update` payload to the event we store (CONTRACT section 5; the fields of
+// each type: src/domain/events.ts). It works on raw JSON on purpose: the SDK's v1 schema rejects
+// update kinds it does not know, and real agents send newer kinds, `_meta` fields and partial tool
+// calls. Unknown kinds are kept raw as `agent_update`; a field of the wrong shape is left out (or
+// defaulted); nothing here throws on odd input. test/unit/events.test.ts checks every output against
+// the schemas.
 
 type Json = Record<string, unknown>;
 
@@ -14,16 +13,26 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Copies the listed fields that are present (not undefined), so updates carry only what changed. */
-function pick(src: Json, keys: readonly string[]): Json {
-  const out: Json = {};
-  for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
-  return out;
+const isText = (v: unknown): v is string | null => typeof v === 'string' || v === null;
+const isList = (v: unknown): v is unknown[] | null => Array.isArray(v) || v === null;
+
+/**
+ * The fields of a tool_call_update that are present and well-formed, so updates carry only what
+ * changed (null, as in ACP, means "no value").
+ */
+function toolChanges(u: Json) {
+  return {
+    ...(isText(u.title) ? { title: u.title } : {}),
+    ...(isText(u.kind) ? { kind: u.kind } : {}),
+    ...(isText(u.status) ? { status: u.status } : {}),
+    ...(isList(u.content) ? { content: u.content } : {}),
+    ...(isList(u.locations) ? { locations: u.locations } : {}),
+    ...(u.rawInput !== undefined ? { rawInput: u.rawInput } : {}),
+    ...(u.rawOutput !== undefined ? { rawOutput: u.rawOutput } : {}),
+  };
 }
 
-const TOOL_FIELDS = ['title', 'kind', 'status', 'content', 'locations', 'rawInput', 'rawOutput'] as const;
-
-export function mapSessionUpdate(update: unknown): MappedEvent {
+export function mapSessionUpdate(update: unknown): OutputEventBody {
   if (!isObject(update) || typeof update.sessionUpdate !== 'string') {
     return { type: 'agent_update', update: update ?? null };
   }
@@ -58,13 +67,13 @@ export function mapSessionUpdate(update: unknown): MappedEvent {
       };
     case 'tool_call_update':
       if (typeof update.toolCallId !== 'string') return { type: 'agent_update', update };
-      return { type: 'tool_update', toolCallId: update.toolCallId, ...pick(update, TOOL_FIELDS), ...meta };
+      return { type: 'tool_update', toolCallId: update.toolCallId, ...toolChanges(update), ...meta };
     case 'plan':
       return { type: 'plan', entries: Array.isArray(update.entries) ? update.entries : [], ...meta };
     case 'current_mode_update':
       return {
         type: 'mode',
-        currentModeId: update.currentModeId ?? null,
+        currentModeId: typeof update.currentModeId === 'string' ? update.currentModeId : null,
         // Present when the mode list comes from session/new or session/load rather than an update.
         ...(Array.isArray(update.availableModes) ? { availableModes: update.availableModes } : {}),
         ...meta,
@@ -82,9 +91,39 @@ export function mapSessionUpdate(update: unknown): MappedEvent {
         availableCommands: Array.isArray(update.availableCommands) ? update.availableCommands : [],
         ...meta,
       };
+    case 'session_info_update':
+      return {
+        type: 'session_info',
+        ...(isText(update.title) ? { title: update.title } : {}),
+        ...(isText(update.updatedAt) ? { updatedAt: update.updatedAt } : {}),
+        ...meta,
+      };
+    case 'notice':
+      if (typeof update.title !== 'string') return { type: 'agent_update', update };
+      return {
+        type: 'notice',
+        severity: typeof update.severity === 'string' ? update.severity : 'info',
+        title: update.title,
+        ...(isText(update.description) ? { description: update.description } : {}),
+        ...meta,
+      };
+    case 'compaction_update':
+      if (typeof update.compactionId !== 'string') return { type: 'agent_update', update };
+      return {
+        type: 'compaction',
+        compactionId: update.compactionId,
+        status: typeof update.status === 'string' ? update.status : 'in_progress',
+        ...(isList(update.summary) ? { summary: update.summary } : {}),
+        ...(isText(update.error) ? { error: update.error } : {}),
+        ...meta,
+      };
+    case 'compaction_summary_chunk':
+      if (typeof update.compactionId !== 'string') return { type: 'agent_update', update };
+      return { type: 'compaction_chunk', compactionId: update.compactionId, content: content ?? null, ...meta };
     case 'usage_update': {
-      const { sessionUpdate: _kind, _meta: _m, ...usage } = update;
-      return { type: 'usage', ...usage, ...meta };
+      // As sent, except the names the event itself uses: an agent cannot change an event's type.
+      const { sessionUpdate: _kind, _meta: _m, type: _t, meta: _n, ...usage } = update;
+      return { ...usage, type: 'usage', ...meta };
     }
     default:
       return { type: 'agent_update', update };
@@ -102,4 +141,48 @@ export function isHistoryReplay(update: unknown): boolean {
     'tool_call_update',
     'plan',
   ].includes(String(update.sessionUpdate));
+}
+
+const TERMINAL_OUTPUT_KEYS = ['terminal_output', 'terminal_output_delta'];
+const TERMINAL_META_KEYS = [...TERMINAL_OUTPUT_KEYS, 'terminal_exit'];
+
+/**
+ * The `_meta` terminal convention of Claude's and Codex's adapters (they run shell commands themselves
+ * and report them on tool call updates: `terminal_output {terminal_id, data}` or
+ * `terminal_output_delta`, then `terminal_exit {terminal_id, exit_code, signal}`) as the same
+ * `terminal_output` / `terminal_exit` events a client terminal writes. Returns those events and the
+ * update without these keys (null when nothing else is left of it), so the output is stored once.
+ */
+export function splitTerminalMeta(update: unknown): { events: OutputEventBody[]; update: unknown | null } {
+  if (!isObject(update) || !isObject(update._meta)) return { events: [], update };
+  const kind = update.sessionUpdate;
+  if ((kind !== 'tool_call' && kind !== 'tool_call_update') || typeof update.toolCallId !== 'string')
+    return { events: [], update };
+  const toolCallId = update.toolCallId;
+  const m = update._meta;
+  const events: OutputEventBody[] = [];
+  const idOf = (v: Json) => (typeof v.terminal_id === 'string' && v.terminal_id ? v.terminal_id : toolCallId);
+  for (const key of TERMINAL_OUTPUT_KEYS) {
+    const v = m[key];
+    if (isObject(v) && typeof v.data === 'string' && v.data)
+      events.push({ type: 'terminal_output', terminalId: idOf(v), data: v.data, toolCallId });
+  }
+  const exit = m.terminal_exit;
+  if (isObject(exit)) {
+    events.push({
+      type: 'terminal_exit',
+      terminalId: idOf(exit),
+      exitCode: typeof exit.exit_code === 'number' ? exit.exit_code : null,
+      signal: typeof exit.signal === 'string' ? exit.signal : null,
+      toolCallId,
+    });
+  }
+  if (!TERMINAL_META_KEYS.some((k) => k in m)) return { events, update };
+  const rest: Json = {};
+  for (const [k, v] of Object.entries(m)) if (!TERMINAL_META_KEYS.includes(k)) rest[k] = v;
+  const { _meta: _old, ...fields } = update;
+  const stripped: Json = Object.keys(rest).length ? { ...fields, _meta: rest } : fields;
+  // A tool_call_update that carried only the terminal output: nothing else to record.
+  const onlyId = kind === 'tool_call_update' && Object.keys(stripped).every((k) => k === 'sessionUpdate' || k === 'toolCallId');
+  return { events, update: onlyId ? null : stripped };
 }

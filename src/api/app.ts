@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { accessControl } from './access.ts';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
+import { type AppError, errors } from '../domain/errors.ts';
+import { redactUrl } from './access.ts';
 import type { AppContext } from './context.ts';
-import { errorHandling } from './errors.ts';
-import { conversationRoutes } from './routes/conversations.ts';
-import { eventRoutes } from './routes/events.ts';
-import { fileRoutes } from './routes/files.ts';
-import { messageRoutes } from './routes/messages.ts';
-import { sessionRoutes } from './routes/sessions.ts';
-
-/** Never let the token reach the logs, wherever it travels. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]');
-}
+import { errorHandling, sendError } from './errors.ts';
+import { guardRequests } from './limits/index.ts';
+import { type RouteOptions, routePlugins } from './routes/index.ts';
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -30,30 +29,21 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
-const CLIENT_ERRORS: Record<string, { status: number; text: string; error: string; code: string }> = {
-  ERR_HTTP_REQUEST_TIMEOUT: {
-    status: 408,
-    text: 'Request Timeout',
-    error: 'The request took too long to arrive.',
-    code: 'request_timeout',
-  },
-  HPE_HEADER_OVERFLOW: {
-    status: 431,
-    text: 'Request Header Fields Too Large',
-    error: 'The request headers are too large.',
-    code: 'headers_too_large',
-  },
+/** Node's HTTP parser errors, as ours. */
+const CLIENT_ERRORS: Record<string, () => AppError> = {
+  ERR_HTTP_REQUEST_TIMEOUT: () => errors.requestTimeout(),
+  HPE_HEADER_OVERFLOW: () => errors.headersTooLarge(),
 };
-const BAD_HTTP = { status: 400, text: 'Bad Request', error: 'The request is not valid HTTP.', code: 'bad_request' };
 
 /** Answers a request Node's HTTP parser rejected, in the `{error, code}` shape, then closes the socket. */
 function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const e = (err.code && CLIENT_ERRORS[err.code]) || BAD_HTTP;
-  const json = JSON.stringify({ error: e.error, code: e.code });
+  const known = err.code ? CLIENT_ERRORS[err.code] : undefined;
+  const e = known ? known() : errors.badRequest('The request is not valid HTTP.');
+  const json = JSON.stringify({ error: e.message, code: e.code });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${e.status} ${e.text}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
+      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
         `Content-Type: application/json\r\nConnection: close\r\n\r\n${json}`,
     );
   }
@@ -63,15 +53,17 @@ function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 export interface BuildAppOptions {
   ctx: Omit<AppContext, 'log'>;
   token: string;
-  /** Extra plugins registered inside the BASE_URL prefix, after the core routes (WebSocket gateway, web app). */
-  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
   logger?: FastifyServerOptions['logger'] | false;
+  /** No log line per request (a person's terminal, src/cli/logging.ts). */
+  disableRequestLogging?: boolean;
+  routes?: RouteOptions;
 }
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = opts.ctx;
   const app = Fastify({
     logger: opts.logger ?? loggerOptions(config.logLevel),
+    logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     bodyLimit: config.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -82,17 +74,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     return503OnClosing: true,
     // Fastify's own answers for a URL it cannot decode and for unparseable HTTP lack our `{error, code}`.
     frameworkErrors: (err, _req, res) => {
-      const reply = res as FastifyReply;
-      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-        return reply.code(414).send({ error: 'A part of the URL is too long.', code: 'url_too_long' });
-      }
-      return reply.code(400).send({ error: 'The URL is not valid (bad percent-encoding).', code: 'bad_url' });
+      const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.urlTooLong() : errors.badUrl();
+      return sendError(res as FastifyReply, e);
     },
     clientErrorHandler: clientError,
   });
   app.decorate('ctx', { ...opts.ctx, log: app.log });
   const base = config.baseUrl;
-  accessControl(app, { token: opts.token, baseUrl: base, allowedOrigins: config.allowedOrigins });
+  await guardRequests(app, { token: opts.token, config });
   errorHandling(app, `${base}/api`);
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id);
@@ -101,15 +90,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     return payload;
   });
 
+  // Every route, from the one list in routes/index.ts.
   await app.register(
     async (scoped) => {
-      scoped.get('/api/health', async () => ({ ok: true, store: config.databaseUrl ? 'postgres' : 'sqlite' }));
-      await scoped.register(conversationRoutes);
-      await scoped.register(messageRoutes);
-      await scoped.register(sessionRoutes);
-      await scoped.register(eventRoutes);
-      await scoped.register(fileRoutes);
-      for (const plugin of opts.plugins ?? []) await scoped.register(plugin);
+      for (const plugin of routePlugins(opts.routes)) await scoped.register(plugin);
     },
     { prefix: base },
   );

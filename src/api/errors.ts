@@ -1,51 +1,50 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError } from '../domain/errors.ts';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AppError, errors } from '../domain/errors.ts';
 
 // Every error leaves as `{error, code}`. Client mistakes get a 4xx with a sentence a person can act on;
-// only our own bugs are 500s, and those are logged with the request id.
+// only our own bugs are 500s, and those are logged with the request id. The codes are declared in
+// src/domain/errors.ts and listed in docs/CONTRACT.md.
 
-const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'The request body is too large.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    status: 415,
-    code: 'unsupported_media_type',
-    message: 'Send the body as application/json.',
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    code: 'invalid_json',
-    message: 'The body is empty but Content-Type says JSON.',
-  },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The body is not valid JSON.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    status: 400,
-    code: 'invalid_content_length',
-    message: 'Content-Length does not match the body.',
-  },
+/** Fastify's own errors for a body it could not take, as ours. */
+const FASTIFY_ERRORS: Record<string, () => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => errors.bodyTooLarge(),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => errors.unsupportedMediaType(),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => errors.invalidJson('The body is empty but Content-Type says JSON.'),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => errors.invalidJson('The body is not valid JSON.'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => errors.invalidContentLength(),
 };
+
+/** The AppError a thrown error stands for, or null when it is a bug of ours. */
+function asAppError(err: FastifyError | Error): AppError | null {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError;
+  const known = fe.code ? FASTIFY_ERRORS[fe.code] : undefined;
+  if (known) return known();
+  if (err instanceof SyntaxError || fe.statusCode === 400)
+    return errors.badRequest(`Malformed request: ${err.message}`);
+  // Another 4xx a plugin reported: keep its status, under the generic code.
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError(fe.statusCode, errors.badRequest.code, err.message);
+  }
+  return null;
+}
+
+/** Sends an AppError as `{error, code}` with its status. */
+export function sendError(reply: FastifyReply, e: AppError): FastifyReply {
+  return reply.code(e.status).send({ error: e.message, code: e.code });
+}
 
 export function errorHandling(app: FastifyInstance, apiPrefix: string): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
-    if (err instanceof AppError) {
-      if (err.status >= 500) req.log.error({ err }, err.message);
-      return reply.code(err.status).send({ error: err.message, code: err.code });
-    }
-    const fe = err as FastifyError;
-    const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
-    if (known) return reply.code(known.status).send({ error: known.message, code: known.code });
-    if (err instanceof SyntaxError || fe.statusCode === 400) {
-      return reply.code(400).send({ error: `Malformed request: ${err.message}`, code: 'bad_request' });
-    }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.code(fe.statusCode).send({ error: err.message, code: 'bad_request' });
-    }
-    req.log.error({ err }, 'unhandled error');
-    return reply.code(500).send({ error: 'Something went wrong on the server; it has been logged.', code: 'internal' });
+    const e = asAppError(err);
+    if (!e) req.log.error({ err }, 'unhandled error');
+    else if (e.status >= 500) req.log.error({ err }, e.message);
+    return sendError(reply, e ?? errors.internal());
   });
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
-    const what = path.startsWith(apiPrefix) ? `No API route ${req.method} ${path}.` : `Nothing at ${path}.`;
-    return reply.code(404).send({ error: what, code: 'not_found' });
+    const what = path.startsWith(apiPrefix) ? `The API route ${req.method} ${path}` : `The page ${path}`;
+    return sendError(reply, errors.notFound(what));
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { fingerprint, type IdempotencyRequest } from '../commands/idempotency.ts';
-import { AppError } from '../domain/errors.ts';
+import { errors } from '../domain/errors.ts';
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -19,15 +19,15 @@ export function idempotencyOf(
   const body = req.body as { idempotencyKey?: unknown } | undefined;
   const fromBody = body && typeof body === 'object' ? body.idempotencyKey : undefined;
   if (fromBody !== undefined && fromBody !== null && typeof fromBody !== 'string') {
-    throw new AppError(400, 'invalid_request', 'idempotencyKey must be a string.');
+    throw errors.invalidRequest('idempotencyKey must be a string.');
   }
   if (fromHeader !== undefined && fromBody && fromHeader !== fromBody) {
-    throw new AppError(400, 'idempotency_key_conflict', 'The Idempotency-Key header and the idempotencyKey field differ.');
+    throw errors.idempotencyKeyConflict();
   }
   const key = fromHeader ?? (fromBody || undefined);
   if (key === undefined) return { idem: null, key: null };
   if (!KEY.test(key)) {
-    throw new AppError(400, 'invalid_idempotency_key', 'An idempotency key is 1 to 200 visible ASCII characters.');
+    throw errors.invalidIdempotencyKey();
   }
   return {
     key,

@@ -1,10 +1,12 @@
-import { AppError, notFound } from '../domain/errors.ts';
+import { errors, notFound } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Conversation, ConversationSettings, ConversationStatus } from '../domain/types.ts';
 import type { Tx } from '../store/types.ts';
-import { recordConversationCreated, recordConversationUpdated } from './record.ts';
+import { recordConversationCreated, recordConversationDeleted, recordConversationUpdated } from './record.ts';
 
 export const DEFAULT_SETTINGS: ConversationSettings = { autoApprove: false, allowAlways: [] };
+/** The title of a conversation created without one; the agent's reported title replaces it. */
+export const UNTITLED = 'New conversation';
 
 export async function createConversation(
   tx: Tx,
@@ -13,7 +15,7 @@ export async function createConversation(
   const c: Conversation = {
     id: newId('conv'),
     agentId: input.agentId,
-    title: input.title?.trim() || 'New conversation',
+    title: input.title?.trim() || UNTITLED,
     cwd: input.cwd,
     status: 'active',
     version: 1,
@@ -28,6 +30,8 @@ export async function createConversation(
 
 export interface ConversationPatch {
   title?: string;
+  /** `prompt`: the title is an automatic one a client made from the first message. */
+  titleSource?: 'prompt';
   status?: ConversationStatus;
   settings?: Partial<ConversationSettings>;
 }
@@ -42,11 +46,7 @@ export async function updateConversation(
   const c = await tx.getConversation(id);
   if (!c) throw notFound('Conversation');
   if (ifMatch !== null && ifMatch !== c.version) {
-    throw new AppError(
-      412,
-      'version_mismatch',
-      `The conversation changed since you read it (version ${c.version}, not ${ifMatch}). Reload and try again.`,
-    );
+    throw errors.versionMismatch(c.version, ifMatch);
   }
   const next: Conversation = {
     ...c,
@@ -54,6 +54,9 @@ export async function updateConversation(
     ...(patch.status !== undefined ? { status: patch.status } : {}),
     settings: { ...c.settings, ...patch.settings },
   };
+  // A title a person gives is theirs: the agent's reported titles no longer replace it.
+  if (next.title !== c.title) delete next.settings.titleSource;
+  if (next.title !== c.title && patch.titleSource) next.settings.titleSource = patch.titleSource;
   const changed =
     next.title !== c.title ||
     next.status !== c.status ||
@@ -67,6 +70,5 @@ export async function updateConversation(
 export async function deleteConversation(tx: Tx, id: string): Promise<void> {
   const c = await tx.getConversation(id);
   if (!c) throw notFound('Conversation');
-  await tx.deleteConversation(id);
-  await tx.append({ type: 'conversation_deleted', conversationId: id });
+  await recordConversationDeleted(tx, id);
 }

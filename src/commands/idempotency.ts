@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../domain/errors.ts';
+import { errors } from '../domain/errors.ts';
 import type { Tx } from '../store/types.ts';
 
 // CONTRACT section 4. The record is written in the same transaction as the effect, so a retry sees
@@ -47,11 +47,7 @@ export async function idempotent(
     const prev = await tx.getIdempotency(idem.scope, idem.key);
     if (prev && prev.created_at >= idem.expiredBefore) {
       if (prev.fingerprint !== idem.fingerprint) {
-        throw new AppError(
-          422,
-          'idempotency_key_reused',
-          'This idempotency key was already used with a different request; use a new key for a new request.',
-        );
+        throw errors.idempotencyKeyReused();
       }
       return { status: prev.status, body: prev.body, replayed: true };
     }

@@ -1,4 +1,5 @@
-import { AppError, notFound } from '../domain/errors.ts';
+import { createHash } from 'node:crypto';
+import { errors, notFound } from '../domain/errors.ts';
 import {
   type Conversation,
   FINISHED_STATUSES,
@@ -6,11 +7,18 @@ import {
   type PermissionRequest,
 } from '../domain/types.ts';
 import type { Tx } from '../store/types.ts';
-import { recordConversationUpdated } from './record.ts';
+import {
+  type PermissionAskDetail,
+  type PermissionDecision,
+  recordConversationUpdated,
+  recordPermissionRequested,
+  recordPermissionResolved,
+} from './record.ts';
 
 // An agent's permission request is stored and waits for a person (DESIGN.md "known traps"): any
-// client may answer it, once. "Allow always" is remembered per conversation; auto-approve is a
-// per-conversation setting, off by default. Never "allow" on the user's behalf otherwise.
+// client may answer it, once. "Allow always" is remembered per conversation as a rule (listed and
+// revoked through GET/DELETE /api/permissions/rules); auto-approve is a per-conversation setting, off
+// by default. Never "allow" on the user's behalf otherwise. Each answer records who decided.
 
 /** What "allow always" is remembered for: the tool's kind when it has a meaningful one, else its title. */
 export function allowAlwaysKey(toolCall: unknown): string | null {
@@ -20,15 +28,55 @@ export function allowAlwaysKey(toolCall: unknown): string | null {
   return null;
 }
 
-function autoAnswer(c: Conversation, toolCall: unknown, options: PermissionOption[]): string | null {
+/** A remembered "always allow" rule of one conversation, as GET /api/permissions/rules lists it. */
+export interface PermissionRule {
+  id: string;
+  conversationId: string;
+  conversationTitle: string;
+  /** `kind:<tool kind>` or `title:<tool title>` (allowAlwaysKey). */
+  key: string;
+  /** In words: `Always allow edit tools`, `Always allow "Run tests"`. */
+  label: string;
+}
+
+export function ruleId(conversationId: string, key: string): string {
+  return `rule_${createHash('sha256').update(`${conversationId}\0${key}`).digest('hex').slice(0, 24)}`;
+}
+
+function ruleLabel(key: string): string {
+  if (key.startsWith('kind:')) return `Always allow ${key.slice(5)} tools`;
+  return `Always allow "${key.replace(/^title:/, '')}"`;
+}
+
+export function rulesOf(c: Conversation): PermissionRule[] {
+  return c.settings.allowAlways.map((key) => ({
+    id: ruleId(c.id, key),
+    conversationId: c.id,
+    conversationTitle: c.title,
+    key,
+    label: ruleLabel(key),
+  }));
+}
+
+function autoAnswer(
+  c: Conversation,
+  toolCall: unknown,
+  options: PermissionOption[],
+): { optionId: string; decision: PermissionDecision } | null {
   const byKind = (kind: string) => options.find((o) => o.kind === kind)?.optionId ?? null;
   const key = allowAlwaysKey(toolCall);
-  if (key && c.settings.allowAlways.includes(key)) return byKind('allow_always') ?? byKind('allow_once');
-  if (c.settings.autoApprove) return byKind('allow_once') ?? byKind('allow_always');
+  if (key && c.settings.allowAlways.includes(key)) {
+    const optionId = byKind('allow_always') ?? byKind('allow_once');
+    if (optionId) return { optionId, decision: { decidedBy: 'rule', ruleId: ruleId(c.id, key), rule: key } };
+  }
+  if (c.settings.autoApprove) {
+    const optionId = byKind('allow_once') ?? byKind('allow_always');
+    if (optionId) return { optionId, decision: { decidedBy: 'auto' } };
+  }
   return null;
 }
 
-export interface PermissionAsk {
+export interface PermissionAsk extends PermissionAskDetail {
   requestId: string;
   sessionId: string;
   conversationId: string;
@@ -46,25 +94,16 @@ export async function recordPermissionRequest(
 ): Promise<{ autoOptionId: string | null }> {
   const c = await tx.getConversation(ask.conversationId);
   const auto = c ? autoAnswer(c, ask.toolCall, ask.options) : null;
+  const { command, paths, ...fields } = ask;
   const row: PermissionRequest = {
-    ...ask,
+    ...fields,
     status: auto ? 'resolved' : 'pending',
-    optionId: auto,
+    optionId: auto?.optionId ?? null,
     created_at: tx.now,
     resolved_at: auto ? tx.now : null,
   };
-  await tx.insertPermission(row);
-  const ids = { conversationId: ask.conversationId, sessionId: ask.sessionId, requestId: ask.requestId };
-  await tx.append({ type: 'permission_requested', ...ids, toolCall: ask.toolCall, options: ask.options });
-  if (auto)
-    await tx.append({
-      type: 'permission_resolved',
-      ...ids,
-      optionId: auto,
-      outcome: 'selected',
-      automatic: true,
-    });
-  return { autoOptionId: auto };
+  await recordPermissionRequested(tx, row, { command, paths }, auto?.decision ?? null);
+  return { autoOptionId: auto?.optionId ?? null };
 }
 
 /** A person's answer (POST /api/sessions/{id}/permissions/{requestId}). */
@@ -78,45 +117,24 @@ export async function resolvePermission(
   if (!p) throw notFound('Permission request');
   if (p.status === 'pending' && FINISHED_STATUSES.includes(session.status)) {
     // The turn ended without closing it (e.g. the server died while it waited): nobody is asking.
-    throw new AppError(
-      409,
-      'already_finished',
-      `This turn already ended (${session.status}); the request can no longer be answered.`,
-    );
+    throw errors.alreadyFinished(session.status, 'the request can no longer be answered');
   }
   if (p.status !== 'pending') {
-    throw new AppError(
-      409,
-      'already_resolved',
-      p.optionId
-        ? `This permission request was already answered ("${p.optionId}").`
-        : 'This permission request was already closed because the turn ended or was cancelled.',
-    );
+    throw errors.alreadyResolved(p.optionId ?? undefined);
   }
   const option = p.options.find((x) => x.optionId === o.optionId);
-  if (!option) {
-    const offered = p.options.map((x) => `"${x.optionId}"`).join(', ');
-    throw new AppError(
-      400,
-      'invalid_option',
-      `"${o.optionId}" was not offered for this request; choose one of ${offered}.`,
+  if (!option)
+    throw errors.invalidOption(
+      o.optionId,
+      p.options.map((x) => x.optionId),
     );
-  }
   const resolved: PermissionRequest = {
     ...p,
     status: 'resolved',
     optionId: option.optionId,
     resolved_at: tx.now,
   };
-  await tx.updatePermission(resolved);
-  await tx.append({
-    type: 'permission_resolved',
-    conversationId: p.conversationId,
-    sessionId: p.sessionId,
-    requestId: p.requestId,
-    optionId: option.optionId,
-    outcome: 'selected',
-  });
+  await recordPermissionResolved(tx, resolved, { decidedBy: 'user' });
   if (option.kind === 'allow_always') await rememberAllowAlways(tx, p.conversationId, p.toolCall);
   return resolved;
 }
@@ -133,19 +151,35 @@ async function rememberAllowAlways(tx: Tx, conversationId: string, toolCall: unk
   });
 }
 
+/**
+ * DELETE /api/permissions/rules/{id}: the rule is forgotten (its conversation's `allowAlways` loses
+ * the key); later requests it would have answered wait for a person again. `candidates` are the
+ * conversations to look in (all of them, read outside the transaction); 404 when none has the rule.
+ */
+export async function revokeRule(tx: Tx, id: string, candidates: readonly Conversation[]): Promise<Conversation> {
+  for (const seen of candidates) {
+    const key = seen.settings.allowAlways.find((k) => ruleId(seen.id, k) === id);
+    if (!key) continue;
+    // Read again under the transaction: the rule may be gone already.
+    const c = await tx.getConversation(seen.id);
+    if (!c?.settings.allowAlways.includes(key)) break;
+    const next: Conversation = {
+      ...c,
+      settings: { ...c.settings, allowAlways: c.settings.allowAlways.filter((k) => k !== key) },
+      version: c.version + 1,
+      updated_at: Math.max(tx.now, c.updated_at),
+    };
+    await recordConversationUpdated(tx, next);
+    return next;
+  }
+  throw notFound('Permission rule');
+}
+
 /** Answers every open request of a session `cancelled` (ACP requires it when a turn is cancelled). */
 export async function cancelPendingPermissions(tx: Tx, sessionId: string): Promise<string[]> {
   const open = await tx.pendingPermissions(sessionId);
   for (const p of open) {
-    await tx.updatePermission({ ...p, status: 'resolved', optionId: null, resolved_at: tx.now });
-    await tx.append({
-      type: 'permission_resolved',
-      conversationId: p.conversationId,
-      sessionId: p.sessionId,
-      requestId: p.requestId,
-      optionId: null,
-      outcome: 'cancelled',
-    });
+    await recordPermissionResolved(tx, { ...p, status: 'resolved', optionId: null, resolved_at: tx.now });
   }
   return open.map((p) => p.requestId);
 }

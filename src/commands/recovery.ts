@@ -25,7 +25,10 @@ export interface RecoveryResult {
   released: string[];
 }
 
-function isDead(s: Session & { lease: { owner: string; until: number } | null }, o: RecoveryOptions): boolean {
+function isDead(
+  s: Session & { lease: { owner: string; until: number } | null },
+  o: RecoveryOptions,
+): boolean {
   if (!s.lease) return true;
   if (s.lease.owner === o.instanceId) return false;
   return o.othersAreDead || s.lease.until < o.now;
@@ -45,7 +48,8 @@ export async function recoverSessions(store: Store, o: RecoveryOptions): Promise
       if (lease && (lease.owner !== c.lease?.owner || lease.until !== c.lease?.until)) return;
       await tx.setLease(s.id, null);
       if (!s.promptSent) {
-        if (s.status === 'processing') await recordSessionUpdated(tx, { ...s, status: 'pending', started_at: null });
+        if (s.status === 'processing')
+          await recordSessionUpdated(tx, { ...s, status: 'pending', started_at: null });
         result.released.push(s.id);
         return;
       }

@@ -1,14 +1,12 @@
-import { AppError, notFound } from '../domain/errors.ts';
+import { errors, notFound } from '../domain/errors.ts';
 import { FINISHED_STATUSES, type Session } from '../domain/types.ts';
 import type { Tx } from '../store/types.ts';
 import { cancelPendingPermissions } from './permissions.ts';
-import { recordSessionUpdated } from './record.ts';
+import { recordCancelRequested, recordSessionUpdated } from './record.ts';
 
 // POST /api/sessions/{id}/cancel. The request is recorded in the store, not sent to a process: the
 // runner holding the session's lease (in this process or another instance) sees the event and
 // stops the agent. A session no live runner holds (queued, or its runner died) is cancelled here.
-
-export const CANCELLED_BEFORE_START = 'Cancelled before the agent started.';
 
 export async function requestCancel(
   tx: Tx,
@@ -17,22 +15,11 @@ export async function requestCancel(
   const s = await tx.getSession(sessionId);
   if (!s) throw notFound('Session');
   if (FINISHED_STATUSES.includes(s.status)) {
-    throw new AppError(
-      409,
-      'already_finished',
-      `This session already ended (${s.status}); there is nothing to cancel.`,
-    );
+    throw errors.alreadyFinished(s.status, 'there is nothing to cancel');
   }
   const lease = await tx.getLease(s.id);
   if (lease && lease.until >= tx.now) {
-    await tx.append({
-      type: 'session_updated',
-      conversationId: s.conversationId,
-      sessionId: s.id,
-      status: s.status,
-      session: s,
-      cancelRequested: true,
-    });
+    await recordCancelRequested(tx, s);
     return { session: s, state: 'requested' };
   }
   await cancelPendingPermissions(tx, s.id);

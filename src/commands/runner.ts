@@ -1,19 +1,17 @@
+import type { OutputEventBody } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
-import type { Conversation, Message, NewEvent, Session } from '../domain/types.ts';
+import type { Conversation, Message, Session } from '../domain/types.ts';
 import type { Tx } from '../store/types.ts';
 import { cancelPendingPermissions } from './permissions.ts';
-import { recordConversationUpdated, recordMessage, recordSessionUpdated } from './record.ts';
+import { recordConversationUpdated, recordMessage, recordOutput, recordSessionUpdated } from './record.ts';
 
 // The store transactions the runner needs (DESIGN.md point 3). Written against Tx so they run on
 // every store. A runner holds a lease on the session it drives; every write it makes checks the
 // lease first, so a runner that lost its claim (paused too long, another instance took over) can
 // never add output to a turn that is no longer its own.
 
-/** Agent output as the runner hands it over: the type and fields of one event. */
-export interface OutputEvent {
-  type: string;
-  [field: string]: unknown;
-}
+/** Agent output as the runner hands it over: the type and fields of one event (src/domain/events.ts). */
+export type OutputEvent = OutputEventBody;
 
 export class LeaseLost extends Error {
   constructor(sessionId: string) {
@@ -88,32 +86,28 @@ export async function setAcpSessionId(
   await recordConversationUpdated(tx, { ...c, acpSessionId: o.acpSessionId, version: c.version + 1 });
 }
 
-function withIds(conversationId: string, sessionId: string | null, events: OutputEvent[]): NewEvent[] {
-  return events.map((e) => ({ ...e, conversationId, sessionId }));
-}
-
 /** One batch of agent output for a running turn, in arrival order. */
 export async function appendAgentOutput(
   tx: Tx,
-  o: { sessionId: string; owner: string; events: OutputEvent[] },
+  o: { sessionId: string; owner: string; events: OutputEventBody[] },
 ): Promise<void> {
   if (o.events.length === 0) return;
   const s = await requireLease(tx, o.sessionId, o.owner);
-  for (const e of withIds(s.conversationId, s.id, o.events)) await tx.append(e);
+  await recordOutput(tx, { conversationId: s.conversationId, sessionId: s.id, events: o.events });
 }
 
 /** Output that arrived while no turn was running (e.g. a commands list after the turn ended). */
 export async function appendIdleOutput(
   tx: Tx,
-  o: { conversationId: string; events: OutputEvent[] },
+  o: { conversationId: string; events: OutputEventBody[] },
 ): Promise<void> {
   if (!(await tx.getConversation(o.conversationId))) return;
-  for (const e of withIds(o.conversationId, null, o.events)) await tx.append(e);
+  await recordOutput(tx, { conversationId: o.conversationId, sessionId: null, events: o.events });
 }
 
 export type TurnOutcome =
   | { kind: 'completed' | 'cancelled'; stopReason: string; text: string; blocks: unknown[] }
-  | { kind: 'error'; error: string }
+  | { kind: 'error'; error: string; errorCode?: string }
   | { kind: 'interrupted'; error: string };
 
 /**
@@ -123,25 +117,22 @@ export type TurnOutcome =
  */
 export async function finishTurn(
   tx: Tx,
-  o: { sessionId: string; owner: string; events: OutputEvent[]; outcome: TurnOutcome },
+  o: { sessionId: string; owner: string; events: OutputEventBody[]; outcome: TurnOutcome },
 ): Promise<Session> {
   const s = await requireLease(tx, o.sessionId, o.owner);
-  for (const e of withIds(s.conversationId, s.id, o.events)) await tx.append(e);
+  const ids = { conversationId: s.conversationId, sessionId: s.id };
+  await recordOutput(tx, { ...ids, events: o.events });
   await cancelPendingPermissions(tx, s.id);
   await tx.setLease(s.id, null);
   const out = o.outcome;
   if (out.kind === 'error' || out.kind === 'interrupted') {
-    await tx.append({ type: 'error', conversationId: s.conversationId, sessionId: s.id, message: out.error });
-    const next: Session = { ...s, status: out.kind, completed_at: tx.now, error: out.error };
+    const code = out.kind === 'error' && out.errorCode ? { errorCode: out.errorCode } : {};
+    await recordOutput(tx, { ...ids, events: [{ type: 'error', message: out.error, ...code }] });
+    const next: Session = { ...s, status: out.kind, completed_at: tx.now, error: out.error, ...code };
     await recordSessionUpdated(tx, next, { error: out.error });
     return next;
   }
-  await tx.append({
-    type: 'done',
-    conversationId: s.conversationId,
-    sessionId: s.id,
-    stopReason: out.stopReason,
-  });
+  await recordOutput(tx, { ...ids, events: [{ type: 'done', stopReason: out.stopReason }] });
   // A cancelled turn keeps what the agent had said so far; an empty cancelled turn adds no message.
   let message: Message | undefined;
   if (out.kind === 'completed' || out.text || out.blocks.length) {

@@ -1,3 +1,4 @@
+import { type AppEvent, isLifecycleType, parseEvent } from './events.ts';
 import type { Conversation, Message, Session, StoredEvent } from './types.ts';
 
 // The log is the truth (DESIGN.md): conversations, messages and sessions follow from the lifecycle
@@ -5,12 +6,10 @@ import type { Conversation, Message, Session, StoredEvent } from './types.ts';
 // tables and comparing them with the store's proves that every row change wrote its event
 // (src/commands/record.ts) with enough in it.
 //
-// What each event carries (record.ts):
-// - conversation_created / conversation_updated: the whole conversation;
-// - conversation_deleted: the conversation and its messages and sessions are gone;
-// - message_created: the whole message; the conversation's updated_at moves up to its created_at;
-// - session_created / session_updated: the whole session snapshot.
-// Every other event (agent output, permissions) leaves these three tables as they are.
+// What each event carries is its schema (events.ts); here: a conversation_* event holds the whole
+// conversation, a session_* one the whole session, message_created the message (the conversation's
+// updated_at moves up to its created_at), and conversation_deleted removes the conversation with its
+// messages and sessions. Every other event (agent output, permissions) leaves these tables as they are.
 
 export interface RebuiltState {
   /** Maps keep insertion order: messages and sessions come out in the order the log created them. */
@@ -38,13 +37,11 @@ export function emptyState(): RebuiltState {
   return { conversations: new Map(), messages: new Map(), sessions: new Map() };
 }
 
-/** Reads a field the event type promises; a log that lacks it cannot be rebuilt, so say which seq. */
-function field<T>(e: StoredEvent, name: string): T {
-  const v = e[name];
-  if (v === null || typeof v !== 'object') {
-    throw new Error(`Event seq ${e.seq} (${e.type}) has no "${name}": the log cannot rebuild the tables.`);
-  }
-  return v as T;
+/** The event with the fields its type promises; a log that lacks them cannot be rebuilt, so say which seq. */
+function read(row: StoredEvent): AppEvent {
+  const r = parseEvent(row);
+  if (!r.ok) throw new Error(`${r.reason} The log cannot rebuild the tables.`);
+  return r.event;
 }
 
 function removeWhere<V extends { conversationId: string }>(m: Map<string, V>, conversationId: string): void {
@@ -52,32 +49,31 @@ function removeWhere<V extends { conversationId: string }>(m: Map<string, V>, co
 }
 
 /** Applies one event to a mutable draft. The one place the meaning of each event type lives. */
-function apply(d: Draft, e: StoredEvent): void {
+function apply(d: Draft, row: StoredEvent): void {
+  // Agent output never changes these tables: not even parsed.
+  if (!isLifecycleType(row.type)) return;
+  const e = read(row);
   switch (e.type) {
     case 'conversation_created':
-    case 'conversation_updated': {
-      const c = field<Conversation>(e, 'conversation');
-      d.conversations.set(c.id, c);
+    case 'conversation_updated':
+      d.conversations.set(e.conversation.id, e.conversation);
       return;
-    }
     case 'conversation_deleted':
       d.conversations.delete(e.conversationId);
       removeWhere(d.messages, e.conversationId);
       removeWhere(d.sessions, e.conversationId);
       return;
     case 'message_created': {
-      const m = field<Message>(e, 'message');
+      const m = e.message;
       d.messages.set(m.id, m);
       const c = d.conversations.get(m.conversationId);
       if (c && c.updated_at < m.created_at) d.conversations.set(c.id, { ...c, updated_at: m.created_at });
       return;
     }
     case 'session_created':
-    case 'session_updated': {
-      const s = field<Session>(e, 'session');
-      d.sessions.set(s.id, s);
+    case 'session_updated':
+      d.sessions.set(e.session.id, e.session);
       return;
-    }
     default:
       return;
   }

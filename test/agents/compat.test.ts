@@ -1,54 +1,48 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type TestServer, startServer } from '../helpers/server.ts';
+import { describe, test } from 'node:test';
+import { withAgentsFile } from '../helpers/agents-file.ts';
+import { useServer } from '../helpers/server.ts';
+import { tempDir } from '../helpers/temp.ts';
 import {
+  answerPermission,
+  answeringPid,
   EXAMPLE_AGENT,
   type Json,
   eventOf,
   finished,
   fixtureAgent,
   newConversation,
-  pidOf,
   processExists,
   send,
   textOf,
   waitFor,
-  writeAgentsFile,
 } from './helpers.ts';
 
 // Agents with other habits than ours: file access confined to the conversation folder, the quirks
 // of real agents, and an agent we did not write (the SDK 1.9.0 example agent).
 
 describe('agent compatibility', () => {
-  let s: TestServer;
-  let dir: string;
+  const outside = join(tempDir('gmgui-compat-'), 'outside');
   let folder: string;
-  let outside: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gmgui-compat-'));
-    outside = join(dir, 'outside');
-    await mkdir(outside);
-    await writeFile(join(outside, 'secret.txt'), 'top secret\n');
-    const file = await writeAgentsFile(dir, [
-      fixtureAgent('fs', 'fs'),
-      fixtureAgent('quirky', 'quirky'),
-      fixtureAgent('pid', 'crash'),
-      { id: 'example', name: 'SDK example agent', command: process.execPath, args: [EXAMPLE_AGENT] },
-    ]);
-    s = await startServer({ env: { GMGUI_AGENTS_FILE: file, GMGUI_AGENT_IDLE_MS: '2000' } });
-    folder = join(s.rootDir, 'project');
-    await mkdir(folder);
-    await writeFile(join(folder, 'lines.txt'), 'one\ntwo\nthree\nfour\nfive\n');
-  });
-
-  after(async () => {
-    await s?.stop();
-    await s?.cleanup();
-    await rm(dir, { recursive: true, force: true });
+  const s = useServer({
+    env: {
+      ...withAgentsFile([
+        fixtureAgent('fs', 'fs'),
+        fixtureAgent('quirky', 'quirky'),
+        fixtureAgent('pid', 'crash'),
+        { id: 'example', name: 'SDK example agent', command: process.execPath, args: [EXAMPLE_AGENT] },
+      ]),
+      GMGUI_AGENT_IDLE_MS: '2000',
+    },
+    prepare: async ({ rootDir }) => {
+      await mkdir(outside);
+      await writeFile(join(outside, 'secret.txt'), 'top secret\n');
+      folder = join(rootDir, 'project');
+      await mkdir(folder);
+      await writeFile(join(folder, 'lines.txt'), 'one\ntwo\nthree\nfour\nfive\n');
+    },
   });
 
   async function probe(conversationId: string, command: unknown): Promise<Json> {
@@ -102,11 +96,7 @@ describe('agent compatibility', () => {
       ask.options.map((o: Json) => o.optionId),
       ['yes', 'no'],
     );
-    assert.equal(
-      (await s.api('POST', `/api/sessions/${session.id}/permissions/${ask.requestId}`, { optionId: 'yes' }))
-        .status,
-      200,
-    );
+    assert.equal((await answerPermission(s, ask, 'yes')).status, 200);
     const { session: done, events } = await finished(s, session.id);
     assert.equal(done.status, 'completed');
     const raw = events.find((e: Json) => e.type === 'agent_update');
@@ -130,9 +120,7 @@ describe('agent compatibility', () => {
       ask.options.map((o: Json) => o.optionId),
       ['allow', 'reject'],
     );
-    const r = await s.api('POST', `/api/sessions/${session.id}/permissions/${ask.requestId}`, {
-      optionId: 'allow',
-    });
+    const r = await answerPermission(s, ask, 'allow');
     assert.equal(r.status, 200);
     const { session: done, events } = await finished(s, session.id, 60_000);
     assert.equal(done.status, 'completed');
@@ -146,11 +134,8 @@ describe('agent compatibility', () => {
 
   test('an idle agent process is shut down after GMGUI_AGENT_IDLE_MS; the next message starts one', async () => {
     const conv = await newConversation(s, 'pid');
-    const first = await finished(s, (await send(s, conv.id, 'hello')).id);
-    const pid = pidOf(textOf(first.events));
+    const pid = await answeringPid(s, conv.id);
     await waitFor(`idle agent ${pid} to be stopped and reaped`, async () => !processExists(pid));
-    const second = await finished(s, (await send(s, conv.id, 'hello')).id);
-    assert.equal(second.session.status, 'completed');
-    assert.notEqual(pidOf(textOf(second.events)), pid);
+    assert.notEqual(await answeringPid(s, conv.id), pid);
   });
 });

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { withAgentsFile } from '../helpers/agents-file.ts';
 import { assertError } from '../helpers/api-assert.ts';
-import { type TestServer, startServer } from '../helpers/server.ts';
+import { type ServerHandle, useServer } from '../helpers/server.ts';
 import {
-  type Json,
-  finished,
+  conversation,
+  conversationEvents,
   fixtureAgent,
+  type Json,
   newConversation,
-  send,
   textOf,
+  turn as completedTurn,
   waitFor,
-  writeAgentsFile,
 } from './helpers.ts';
 
 // Agent session config options through the real HTTP API and the fixture agent ("modes" mode offers
@@ -22,45 +20,19 @@ import {
 
 const ENV = { GMGUI_DEMO_STEP_MS: '1' };
 
-async function conversation(s: TestServer, id: string): Promise<Json> {
-  const r = await s.api('GET', `/api/conversations/${id}`);
-  assert.equal(r.status, 200, r.text);
-  return r.body.conversation;
-}
-
-async function conversationEvents(s: TestServer, id: string): Promise<Json[]> {
-  const r = await s.api('GET', `/api/conversations/${id}/events?after=0&limit=10000`);
-  assert.equal(r.status, 200, r.text);
-  return r.body.events;
-}
-
-function setConfig(s: TestServer, id: string, body: unknown) {
+function setConfig(s: ServerHandle, id: string, body: unknown) {
   return s.api('POST', `/api/conversations/${id}/config`, body);
 }
 
-async function turn(s: TestServer, conversationId: string, content: string): Promise<Json[]> {
-  const started = await send(s, conversationId, content);
-  const r = await finished(s, started.id);
-  assert.equal(r.session.status, 'completed', JSON.stringify(r.session));
-  return r.events;
-}
+/** The events of a completed turn. */
+const turn = async (s: ServerHandle, conversationId: string, content: string): Promise<Json[]> =>
+  (await completedTurn(s, conversationId, content)).events;
 
 const current = (e: Json) => e.configOptions.map((o: Json) => [o.id, o.currentValue]);
 
 describe('agent config options', () => {
-  let s: TestServer;
-  let dir: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gmgui-config-'));
-    const file = await writeAgentsFile(dir, [fixtureAgent('modes', 'modes'), fixtureAgent('plain', 'crash')]);
-    s = await startServer({ env: { ...ENV, GMGUI_AGENTS_FILE: file } });
-  });
-
-  after(async () => {
-    await s?.stop();
-    await s?.cleanup();
-    await rm(dir, { recursive: true, force: true });
+  const s = useServer({
+    env: { ...ENV, ...withAgentsFile([fixtureAgent('modes', 'modes'), fixtureAgent('plain', 'crash')]) },
   });
 
   test('a value chosen before the agent ever ran is applied when its session opens', async () => {
@@ -88,7 +60,18 @@ describe('agent config options', () => {
     );
     const opts = (await conversation(s, c.id)).settings.configOptions;
     assert.deepEqual(opts, [
-      { id: 'model', name: 'Model', type: 'select', currentValue: 'smart', values: ['fast', 'smart'] },
+      {
+        id: 'model',
+        name: 'Model',
+        category: 'model',
+        type: 'select',
+        currentValue: 'smart',
+        values: ['fast', 'smart'],
+        choices: [
+          { value: 'fast', name: 'Fast' },
+          { value: 'smart', name: 'Smart' },
+        ],
+      },
     ]);
   });
 

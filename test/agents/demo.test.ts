@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type TestServer, startServer } from '../helpers/server.ts';
+import { describe, test } from 'node:test';
+import { DEMO_ANSWER_TYPES } from '../helpers/demo.ts';
+import { useServer } from '../helpers/server.ts';
 import {
+  answerPermission,
   type Json,
   eventOf,
   finished,
@@ -15,17 +17,8 @@ import {
 // The built-in demo agent through the real HTTP API and a real server process.
 
 describe('demo agent', () => {
-  let s: TestServer;
-
-  before(async () => {
-    s = await startServer({
-      env: { GMGUI_DEMO_STEP_MS: '1', GMGUI_DEMO_LONG_MS: '30000', GMGUI_DEMO_LONG_CHUNKS: '200' },
-    });
-  });
-
-  after(async () => {
-    await s?.stop();
-    await s?.cleanup();
+  const s = useServer({
+    env: { GMGUI_DEMO_STEP_MS: '1', GMGUI_DEMO_LONG_MS: '30000', GMGUI_DEMO_LONG_CHUNKS: '200' },
   });
 
   test('GET /api/agents lists the demo agent as available', async () => {
@@ -54,17 +47,11 @@ describe('demo agent', () => {
     // The turn waits for a person: still processing.
     assert.equal((await getSession(s, session.id)).session.status, 'processing');
 
-    const bad = await s.api('POST', `/api/sessions/${session.id}/permissions/${ask.requestId}`, {
-      optionId: 'nope',
-    });
+    const bad = await answerPermission(s, ask, 'nope');
     assert.equal(bad.status, 400);
-    const ok = await s.api('POST', `/api/sessions/${session.id}/permissions/${ask.requestId}`, {
-      optionId: 'allow_once',
-    });
+    const ok = await answerPermission(s, ask, 'allow_once');
     assert.equal(ok.status, 200);
-    const again = await s.api('POST', `/api/sessions/${session.id}/permissions/${ask.requestId}`, {
-      optionId: 'allow_once',
-    });
+    const again = await answerPermission(s, ask, 'allow_once');
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 'already_resolved');
 
@@ -72,20 +59,7 @@ describe('demo agent', () => {
     assert.equal(done.status, 'completed');
     assert.equal(done.stopReason, 'end_turn');
     const types = new Set(events.map((e: Json) => e.type));
-    for (const t of [
-      'mode',
-      'commands',
-      'thought_delta',
-      'plan',
-      'tool_call',
-      'tool_update',
-      'permission_requested',
-      'permission_resolved',
-      'text_delta',
-      'usage',
-      'done',
-      'message_created',
-    ]) {
+    for (const t of ['mode', 'commands', ...DEMO_ANSWER_TYPES, 'usage', 'done', 'message_created']) {
       assert.ok(types.has(t), `an event of type ${t}`);
     }
     const diff = events.find((e: Json) => e.type === 'tool_call' && e.kind === 'edit').content[0];
@@ -109,9 +83,7 @@ describe('demo agent', () => {
     // The same prompt gives the same answer: deterministic.
     const second = await send(s, conv.id, 'Please tidy the notes');
     const ask2 = await eventOf(s, second.id, 'permission_requested');
-    await s.api('POST', `/api/sessions/${second.id}/permissions/${ask2.requestId}`, {
-      optionId: 'allow_once',
-    });
+    await answerPermission(s, ask2, 'allow_once');
     const r2 = await finished(s, second.id);
     assert.equal(textOf(r2.events), textOf(events));
   });
@@ -120,9 +92,7 @@ describe('demo agent', () => {
     const conv = await newConversation(s, 'demo');
     const first = await send(s, conv.id, 'edit please');
     const ask = await eventOf(s, first.id, 'permission_requested');
-    const r = await s.api('POST', `/api/sessions/${first.id}/permissions/${ask.requestId}`, {
-      optionId: 'allow_always',
-    });
+    const r = await answerPermission(s, ask, 'allow_always');
     assert.equal(r.status, 200);
     await finished(s, first.id);
     const c = (await s.api('GET', `/api/conversations/${conv.id}`)).body.conversation;
@@ -141,9 +111,7 @@ describe('demo agent', () => {
     const conv = await newConversation(s, 'demo');
     const session = await send(s, conv.id, 'edit?');
     const ask = await eventOf(s, session.id, 'permission_requested');
-    await s.api('POST', `/api/sessions/${session.id}/permissions/${ask.requestId}`, {
-      optionId: 'reject_once',
-    });
+    await answerPermission(s, ask, 'reject_once');
     const { session: done, events } = await finished(s, session.id);
     assert.equal(done.status, 'completed');
     assert.ok(events.some((e: Json) => e.type === 'tool_update' && e.status === 'failed'));
@@ -163,9 +131,7 @@ describe('demo agent', () => {
     );
     assert.equal(resolved.outcome, 'cancelled');
     assert.equal(resolved.optionId, null);
-    const late = await s.api('POST', `/api/sessions/${session.id}/permissions/${ask.requestId}`, {
-      optionId: 'allow_once',
-    });
+    const late = await answerPermission(s, ask, 'allow_once');
     assert.equal(late.status, 409);
     const again = await s.api('POST', `/api/sessions/${session.id}/cancel`);
     assert.equal(again.status, 409);

@@ -1,77 +1,36 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type TestServer, startServer } from '../helpers/server.ts';
-import {
-  type Json,
-  finished,
-  fixtureAgent,
-  newConversation,
-  pidOf,
-  processExists,
-  send,
-  textOf,
-  waitFor,
-  writeAgentsFile,
-} from './helpers.ts';
+import { describe, test } from 'node:test';
+import { withAgentsFile } from '../helpers/agents-file.ts';
+import { useServer } from '../helpers/server.ts';
+import { failureCycle, finished, fixtureAgent, type Json, newConversation, send, textOf } from './helpers.ts';
 
 // Misbehaving agents (test/fixtures/agents): each ends its session `error` with a sentence a user
 // understands, the process is reaped, the next message starts a fresh agent, and other
 // conversations carry on.
 
 describe('agent faults', () => {
-  let s: TestServer;
-  let dir: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gmgui-faults-'));
-    const file = await writeAgentsFile(dir, [
-      { id: 'missing', name: 'Missing agent', command: '/nonexistent/gmgui-agent', args: [] },
-      fixtureAgent('exit-at-start', 'exit-at-start'),
-      fixtureAgent('crash', 'crash'),
-      fixtureAgent('silent', 'silent'),
-      fixtureAgent('garbage', 'garbage'),
-      fixtureAgent('flood', 'flood'),
-    ]);
-    s = await startServer({
-      env: {
-        GMGUI_AGENTS_FILE: file,
-        GMGUI_AGENT_SILENCE_MS: '1500',
-        GMGUI_CANCEL_GRACE_MS: '500',
-        GMGUI_DEMO_STEP_MS: '1',
-        GMGUI_DEMO_LONG_MS: '3000',
-        GMGUI_DEMO_LONG_CHUNKS: '100',
-      },
-    });
+  const s = useServer({
+    env: {
+      ...withAgentsFile([
+        { id: 'missing', name: 'Missing agent', command: '/nonexistent/gmgui-agent', args: [] },
+        fixtureAgent('exit-at-start', 'exit-at-start'),
+        fixtureAgent('crash', 'crash'),
+        fixtureAgent('silent', 'silent'),
+        fixtureAgent('garbage', 'garbage'),
+        fixtureAgent('flood', 'flood'),
+      ]),
+      GMGUI_AGENT_SILENCE_MS: '1500',
+      GMGUI_CANCEL_GRACE_MS: '500',
+      GMGUI_DEMO_STEP_MS: '1',
+      GMGUI_DEMO_LONG_MS: '3000',
+      GMGUI_DEMO_LONG_CHUNKS: '100',
+    },
   });
 
-  after(async () => {
-    await s?.stop();
-    await s?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function ok(conversationId: string): Promise<number> {
-    const session = await send(s, conversationId, 'hello');
-    const r = await finished(s, session.id);
-    assert.equal(r.session.status, 'completed', JSON.stringify(r.session));
-    return pidOf(textOf(r.events));
-  }
-
-  /** A healthy turn, then the faulty one, then a healthy turn again on a fresh process. */
+  /** failureCycle(), its error matching `expected`. */
   async function faultCycle(agentId: string, trigger: string, expected: RegExp): Promise<Json> {
-    const conv = await newConversation(s, agentId);
-    const pid1 = await ok(conv.id);
-    const bad = await send(s, conv.id, trigger);
-    const { session, events } = await finished(s, bad.id);
-    assert.equal(session.status, 'error');
+    const { session } = await failureCycle(s, agentId, trigger);
     assert.match(session.error, expected);
-    assert.equal(events.filter((e: Json) => e.type === 'error').at(-1).message, session.error);
-    await waitFor(`agent ${pid1} to be reaped`, async () => !processExists(pid1));
-    const pid2 = await ok(conv.id);
-    assert.notEqual(pid2, pid1, 'the next message starts a fresh agent');
     return session;
   }
 

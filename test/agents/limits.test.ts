@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { formatBytes } from '../../src/agents/faults.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { type TestServer, startServer } from '../helpers/server.ts';
-import {
-  type Json,
-  finished,
-  fixtureAgent,
-  newConversation,
-  pidOf,
-  processExists,
-  send,
-  textOf,
-  waitFor,
-  writeAgentsFile,
-} from './helpers.ts';
+import { withAgentsFile } from '../helpers/agents-file.ts';
+import { useServer } from '../helpers/server.ts';
+import { failureCycle, fixtureAgent, textOf } from './helpers.ts';
 
 // The flood limits are settings: GMGUI_AGENT_MAX_MESSAGE_BYTES (one ACP message) and
 // GMGUI_AGENT_MAX_TURN_BYTES (all output of one turn). Set low here, so that the flooding fixture
@@ -42,53 +29,16 @@ test('settings: defaults, parsing and minimums', () => {
 });
 
 describe('flood limits from the settings', () => {
-  let s: TestServer;
-  let dir: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gmgui-limits-'));
-    const file = await writeAgentsFile(dir, [
-      fixtureAgent('chunks', 'chunks'),
-      fixtureAgent('flood', 'flood'),
-    ]);
-    s = await startServer({
-      env: {
-        GMGUI_AGENTS_FILE: file,
-        GMGUI_AGENT_MAX_MESSAGE_BYTES: String(MESSAGE_LIMIT),
-        GMGUI_AGENT_MAX_TURN_BYTES: String(TURN_LIMIT),
-      },
-    });
+  const s = useServer({
+    env: {
+      ...withAgentsFile([fixtureAgent('chunks', 'chunks'), fixtureAgent('flood', 'flood')]),
+      GMGUI_AGENT_MAX_MESSAGE_BYTES: String(MESSAGE_LIMIT),
+      GMGUI_AGENT_MAX_TURN_BYTES: String(TURN_LIMIT),
+    },
   });
-
-  after(async () => {
-    await s?.stop();
-    await s?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function ok(conversationId: string): Promise<number> {
-    const r = await finished(s, (await send(s, conversationId, 'hello')).id);
-    assert.equal(r.session.status, 'completed', JSON.stringify(r.session));
-    return pidOf(textOf(r.events));
-  }
-
-  /** A healthy turn, the flood, then a healthy turn on a fresh process. */
-  async function floodCycle(agentId: string, trigger: string): Promise<{ session: Json; events: Json[] }> {
-    const conv = await newConversation(s, agentId);
-    const pid1 = await ok(conv.id);
-    const flooded = await finished(s, (await send(s, conv.id, trigger)).id);
-    assert.equal(flooded.session.status, 'error');
-    assert.equal(
-      flooded.events.filter((e: Json) => e.type === 'error').at(-1).message,
-      flooded.session.error,
-    );
-    await waitFor(`agent ${pid1} to be reaped`, async () => !processExists(pid1));
-    assert.notEqual(await ok(conv.id), pid1, 'the next message starts a fresh agent');
-    return flooded;
-  }
 
   test('endless small messages trip the per-turn limit; what was stored before stays', async () => {
-    const { session, events } = await floodCycle('chunks', 'chunks');
+    const { session, events } = await failureCycle(s, 'chunks', 'chunks');
     assert.equal(
       session.error,
       'The agent "Fixture chunks" produced more than 256 KiB of output in one turn, so gmgui stopped it.',
@@ -99,7 +49,7 @@ describe('flood limits from the settings', () => {
   });
 
   test('one endless message trips the per-message limit', async () => {
-    const { session } = await floodCycle('flood', 'flood');
+    const { session } = await failureCycle(s, 'flood', 'flood');
     assert.match(session.error, /flooded its output with a message larger than 128 KiB/);
   });
 });

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { withAgentsFile } from '../helpers/agents-file.ts';
 import { assertError } from '../helpers/api-assert.ts';
-import { type TestServer, startServer } from '../helpers/server.ts';
+import { restartServer, type ServerHandle, useServer } from '../helpers/server.ts';
 import {
-  type Json,
+  conversation,
+  conversationEvents,
   eventOf,
   finished,
   fixtureAgent,
+  type Json,
   newConversation,
   send,
   textOf,
+  turn,
   waitFor,
-  writeAgentsFile,
 } from './helpers.ts';
 
 // Agent modes through the real HTTP API and real agent processes: POST /api/conversations/{id}/mode
@@ -24,24 +24,12 @@ import {
 const DEMO_MODES = ['default', 'plan'];
 const ENV = { GMGUI_DEMO_STEP_MS: '1', GMGUI_DEMO_LONG_MS: '30000', GMGUI_DEMO_LONG_CHUNKS: '200' };
 
-async function conversation(s: TestServer, id: string): Promise<Json> {
-  const r = await s.api('GET', `/api/conversations/${id}`);
-  assert.equal(r.status, 200, r.text);
-  return r.body.conversation;
-}
-
-async function conversationEvents(s: TestServer, id: string): Promise<Json[]> {
-  const r = await s.api('GET', `/api/conversations/${id}/events?after=0&limit=10000`);
-  assert.equal(r.status, 200, r.text);
-  return r.body.events;
-}
-
-function setMode(s: TestServer, id: string, modeId: unknown) {
+function setMode(s: ServerHandle, id: string, modeId: unknown) {
   return s.api('POST', `/api/conversations/${id}/mode`, { modeId });
 }
 
 /** A `mode` event outside any turn: the agent switched while idle. */
-function idleModeEvent(s: TestServer, conversationId: string, modeId: string): Promise<Json> {
+function idleModeEvent(s: ServerHandle, conversationId: string, modeId: string): Promise<Json> {
   return waitFor(`an idle mode event "${modeId}"`, async () =>
     (await conversationEvents(s, conversationId)).find(
       (e) => e.type === 'mode' && e.sessionId === null && e.currentModeId === modeId,
@@ -49,33 +37,11 @@ function idleModeEvent(s: TestServer, conversationId: string, modeId: string): P
   );
 }
 
-async function turn(
-  s: TestServer,
-  conversationId: string,
-  content: string,
-): Promise<{ session: Json; events: Json[] }> {
-  const started = await send(s, conversationId, content);
-  const r = await finished(s, started.id);
-  assert.equal(r.session.status, 'completed', JSON.stringify(r.session));
-  return r;
-}
-
 const ids = (modes: Json[]) => modes.map((m: Json) => m.id);
 
 describe('agent modes', () => {
-  let s: TestServer;
-  let dir: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gmgui-modes-'));
-    const file = await writeAgentsFile(dir, [fixtureAgent('modes', 'modes'), fixtureAgent('plain', 'crash')]);
-    s = await startServer({ env: { ...ENV, GMGUI_AGENTS_FILE: file } });
-  });
-
-  after(async () => {
-    await s?.stop();
-    await s?.cleanup();
-    await rm(dir, { recursive: true, force: true });
+  const s = useServer({
+    env: { ...ENV, ...withAgentsFile([fixtureAgent('modes', 'modes'), fixtureAgent('plain', 'crash')]) },
   });
 
   test('a mode chosen before the agent ever ran is applied when its session opens', async () => {
@@ -209,29 +175,25 @@ describe('agent modes', () => {
 });
 
 describe('agent modes across a restart', () => {
-  const servers: TestServer[] = [];
-
-  after(async () => {
-    for (const s of servers) await s.stop();
-    await servers[0]?.cleanup(); // the first one made the data and root folders
-  });
+  const a = useServer({ env: ENV });
 
   test('the new agent process loads the session in its default mode and is switched back', async () => {
-    const a = await startServer({ env: ENV });
-    servers.push(a);
     const c = await newConversation(a, 'demo');
     await turn(a, c.id, '/quick');
     assert.equal((await setMode(a, c.id, 'plan')).status, 200);
     await idleModeEvent(a, c.id, 'plan');
     await a.stop();
 
-    const b = await startServer({ env: ENV, dataDir: a.dataDir, rootDir: a.rootDir, token: a.token });
-    servers.push(b);
-    const { events } = await turn(b, c.id, '/mode');
-    assert.equal(textOf(events), 'I am in the **plan** mode.');
-    assert.deepEqual(
-      events.filter((e: Json) => e.type === 'mode').map((e: Json) => e.currentModeId),
-      ['default', 'plan'],
-    );
+    const b = await restartServer(a, { env: ENV });
+    try {
+      const { events } = await turn(b, c.id, '/mode');
+      assert.equal(textOf(events), 'I am in the **plan** mode.');
+      assert.deepEqual(
+        events.filter((e: Json) => e.type === 'mode').map((e: Json) => e.currentModeId),
+        ['default', 'plan'],
+      );
+    } finally {
+      await b.stop();
+    }
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type TestDatabase, createTestDatabase, pgSkipReason } from '../helpers/pg.ts';
-import { type TestServer, startServer } from '../helpers/server.ts';
+import { describe, test } from 'node:test';
+import { pgSkipReason, usePgDatabase } from '../helpers/pg.ts';
+import { type TestServer, useServer, useServers } from '../helpers/server.ts';
 import {
+  answerPermission,
   type Json,
   eventOf,
   finished,
@@ -10,6 +11,7 @@ import {
   newConversation,
   send,
   textOf,
+  turn,
   waitFor,
 } from './helpers.ts';
 
@@ -20,24 +22,15 @@ import {
 const pgSkip = await pgSkipReason();
 
 describe('agents across instances (PostgreSQL)', { skip: pgSkip }, () => {
-  let db: TestDatabase;
-  let a: TestServer;
+  const db = usePgDatabase('agents');
+  const env = (extra: Record<string, string> = {}) => ({
+    DATABASE_URL: db.url,
+    GMGUI_DEMO_STEP_MS: '1',
+    ...extra,
+  });
+  const a = useServer(() => ({ env: env({ GMGUI_DEMO_LONG_MS: '30000' }) }));
+  const servers = useServers();
   let b: TestServer | null = null;
-
-  before(async () => {
-    db = await createTestDatabase('agents');
-    a = await startServer({
-      env: { DATABASE_URL: db.url, GMGUI_DEMO_STEP_MS: '1', GMGUI_DEMO_LONG_MS: '30000' },
-    });
-  });
-
-  after(async () => {
-    await b?.stop();
-    await a?.stop();
-    await b?.cleanup();
-    await a?.cleanup();
-    await db?.drop();
-  });
 
   test('a permission answered and a turn cancelled through another instance', async () => {
     const conv = await newConversation(a, 'demo');
@@ -50,13 +43,8 @@ describe('agents across instances (PostgreSQL)', { skip: pgSkip }, () => {
     );
 
     // Both turns are held by A's runner; B starts only now, on the same database and roots.
-    b = await startServer({
-      rootDir: a.rootDir,
-      env: { DATABASE_URL: db.url, GMGUI_DEMO_STEP_MS: '1', GMGUI_DEMO_LONG_MS: '30000' },
-    });
-    const answered = await b.api('POST', `/api/sessions/${asked.id}/permissions/${ask.requestId}`, {
-      optionId: 'allow_once',
-    });
+    b = await servers.start({ rootDir: a.rootDir, env: env({ GMGUI_DEMO_LONG_MS: '30000' }) });
+    const answered = await answerPermission(b, ask, 'allow_once');
     assert.equal(answered.status, 200);
     const done = await finished(b, asked.id);
     assert.equal(done.session.status, 'completed');
@@ -71,12 +59,10 @@ describe('agents across instances (PostgreSQL)', { skip: pgSkip }, () => {
   test('a mode chosen through another instance switches the agent where it runs', async () => {
     // The agent runs (idle) in A only: B is stopped while A runs the turn.
     await b?.stop();
-    await b?.cleanup();
-    b = null;
     const conv = await newConversation(a, 'demo');
-    assert.equal((await finished(a, (await send(a, conv.id, '/quick')).id)).session.status, 'completed');
+    await turn(a, conv.id, '/quick');
 
-    b = await startServer({ rootDir: a.rootDir, env: { DATABASE_URL: db.url, GMGUI_DEMO_STEP_MS: '1' } });
+    b = await servers.start({ rootDir: a.rootDir, env: env() });
     const chosen = await b.api('POST', `/api/conversations/${conv.id}/mode`, { modeId: 'plan' });
     assert.equal(chosen.status, 200, chosen.text);
     const other = b;
@@ -88,7 +74,7 @@ describe('agents across instances (PostgreSQL)', { skip: pgSkip }, () => {
       );
     });
     // Whichever instance runs the next turn, it runs in the chosen mode.
-    const next = await finished(b, (await send(b, conv.id, '/mode')).id);
+    const next = await turn(b, conv.id, '/mode');
     assert.equal(textOf(next.events), 'I am in the **plan** mode.');
   });
 });

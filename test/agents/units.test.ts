@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { AssistantAccumulator } from '../../src/agents/assistant-blocks.ts';
 import { FolderAccess, FsDenied } from '../../src/agents/fs-access.ts';
-import { offersMode, parseModes } from '../../src/agents/modes.ts';
+import { parseModes } from '../../src/agents/session-settings.ts';
 import { isHistoryReplay, mapSessionUpdate } from '../../src/agents/update-mapper.ts';
 import { allowAlwaysKey } from '../../src/commands/permissions.ts';
+import { offersMode } from '../../src/domain/agent-settings.ts';
+import type { OutputEventBody } from '../../src/domain/events.ts';
 
 // The pure pieces of the agents area, without processes.
 
@@ -101,7 +103,7 @@ test('session modes from raw JSON: odd shapes are tolerated, no modes is null', 
 
 test('the assistant message: text is the exact concatenation; blocks merge in order', () => {
   const acc = new AssistantAccumulator();
-  const events = [
+  const events: OutputEventBody[] = [
     { type: 'thought_delta', text: 'a' },
     { type: 'thought_delta', text: 'b' },
     { type: 'text_delta', text: 'Hel' },

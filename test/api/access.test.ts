@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assertError } from '../helpers/api-assert.ts';
+import { useInProcess } from '../helpers/in-process.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
-// CONTRACT section 2: the token (Bearer, ?token=, cookie), its file, Host and Origin checks.
+// CONTRACT section 2: the token (Bearer, ?token=, cookie), its file, Host and Origin checks. Over real
+// sockets (Host is forged), against the in-process server; the generated token's file, printed URL and
+// logs against a server process.
 
-let s: TestServer;
-
-before(async () => {
-  s = await startServer();
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-});
+const s = useInProcess();
 
 const get = (path: string, headers: Record<string, string> = {}) =>
   rawRequest({ port: s.port, method: 'GET', path, headers });

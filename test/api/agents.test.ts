@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { assertError } from '../helpers/api-assert.ts';
-import { ROOT, startServer, type TestServer } from '../helpers/server.ts';
+import { useInProcess } from '../helpers/in-process.ts';
 
-// GET /api/agents (CONTRACT section 3). The route comes with the agents area; until it exists this
-// file says so instead of passing silently.
+// GET /api/agents (CONTRACT section 3).
 
-const ROUTE_FILE = join(ROOT, 'src', 'api', 'routes', 'agents.ts');
-const skip = existsSync(ROUTE_FILE) ? false : 'src/api/routes/agents.ts does not exist yet (agents issue)';
+const s = useInProcess();
 
-let s: TestServer;
-before(async () => {
-  if (!skip) s = await startServer();
-});
-after(async () => {
-  if (!skip) {
-    await s.stop();
-    await s.cleanup();
-  }
-});
-
-test('lists agents with id, name and availability; the demo agent is always there and available', {
-  skip,
-}, async () => {
+test('lists agents with id, name and availability; the demo agent is always there and available', async () => {
   const r = await s.api('GET', '/api/agents');
   assert.equal(r.status, 200, r.text);
   assert.ok(Array.isArray(r.body.agents));
@@ -43,6 +26,6 @@ test('lists agents with id, name and availability; the demo agent is always ther
   }
 });
 
-test('needs the token', { skip }, async () => {
+test('needs the token', async () => {
   assertError(await s.api('GET', '/api/agents', undefined, { authorization: '' }), 401);
 });

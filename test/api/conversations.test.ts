@@ -2,22 +2,18 @@ import assert from 'node:assert/strict';
 import { mkdir, realpath, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assertError } from '../helpers/api-assert.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useInProcess } from '../helpers/in-process.ts';
+import { setup } from '../helpers/use.ts';
 
-// CONTRACT section 3: conversations CRUD, versioning and If-Match, over real HTTP.
+// CONTRACT section 3: conversations CRUD, versioning and If-Match, against the in-process server.
 
-let s: TestServer;
+const s = useInProcess();
 let root: string;
 
-before(async () => {
-  s = await startServer();
+setup(async () => {
   root = await realpath(s.rootDir);
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
 });
 
 async function create(body: Record<string, unknown> = { agentId: 'demo' }) {
@@ -128,7 +124,11 @@ describe('list, get, delete', () => {
     await s.api('POST', `/api/conversations/${byMessage.id}/messages`, { content: 'a needle in a message' });
     const percent = await create({ agentId: 'demo', title: 'costs 100% more' });
     const ids = async (q: string) =>
-      ((await s.api('GET', `/api/conversations?q=${encodeURIComponent(q)}`)).body.conversations as Array<{ id: string }>)
+      (
+        (await s.api('GET', `/api/conversations?q=${encodeURIComponent(q)}`)).body.conversations as Array<{
+          id: string;
+        }>
+      )
         .map((c) => c.id)
         .sort();
     assert.deepEqual(await ids('needle'), [byTitle.id, byMessage.id].sort());

@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assertError } from '../helpers/api-assert.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useInProcess } from '../helpers/in-process.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 // /api/home and /api/folders stay inside GMGUI_ROOTS: no "..", no symlink, no absolute path leads out.
 
-let s: TestServer;
-let rootA: string;
-let rootB: string;
-let outside: string;
+const rootA = realpathSync(tempDir('gmgui-rootA-'));
+const rootB = realpathSync(tempDir('gmgui-rootB-'));
+const outside = realpathSync(tempDir('gmgui-outside-'));
 
-before(async () => {
-  rootA = await realpath(await mkdtemp(join(tmpdir(), 'gmgui-rootA-')));
-  rootB = await realpath(await mkdtemp(join(tmpdir(), 'gmgui-rootB-')));
-  outside = await realpath(await mkdtemp(join(tmpdir(), 'gmgui-outside-')));
+async function makeFolders(): Promise<void> {
   await mkdir(join(rootA, 'src', 'deep'), { recursive: true });
   await mkdir(join(rootA, '.hidden'));
   await mkdir(join(rootA, 'zeta'));
@@ -26,13 +24,9 @@ before(async () => {
   await symlink(join(rootA, 'src'), join(rootA, 'link-in'));
   await symlink(join(rootA, 'file.txt'), join(rootA, 'link-file'));
   await mkdir(join(rootB, 'other'));
-  s = await startServer({ rootDir: rootA, env: { GMGUI_ROOTS: `${rootA}:${rootB}` } });
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-  for (const d of [rootA, rootB, outside]) await rm(d, { recursive: true, force: true });
-});
+}
+
+const s = useInProcess({ rootDir: rootA, env: { GMGUI_ROOTS: `${rootA}:${rootB}` }, prepare: makeFolders });
 
 const folders = (path: string) => s.api('POST', '/api/folders', { path });
 

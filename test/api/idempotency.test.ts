@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SQLITE_FILE } from '../../src/store/open.ts';
 import { assertError } from '../helpers/api-assert.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { newConversation } from '../helpers/calls.ts';
+import { useDataDb } from '../helpers/data-db.ts';
+import { startInProcess, useInProcess } from '../helpers/in-process.ts';
 
-// CONTRACT section 4 over real HTTP: one effect per key, the first response replayed byte for byte.
+// CONTRACT section 4 against the in-process server: one effect per key, the first response replayed
+// byte for byte.
 
-let s: TestServer;
-let db: Database.Database;
-
-before(async () => {
-  s = await startServer();
-  db = new Database(join(s.dataDir, SQLITE_FILE), { readonly: true });
-});
-after(async () => {
-  db.close();
-  await s.stop();
-  await s.cleanup();
-});
-
-async function conversation(): Promise<string> {
-  const r = await s.api('POST', '/api/conversations', { agentId: 'demo' });
-  assert.equal(r.status, 201, r.text);
-  return r.body.conversation.id;
-}
+const s = useInProcess();
+const db = useDataDb(s);
+const conversation = () => newConversation(s);
 
 /** User messages and sessions of a conversation (the runner only adds assistant messages). */
 async function effects(cid: string) {
@@ -241,7 +229,7 @@ describe('conversation creation', () => {
 
 describe('expiry', () => {
   test('after GMGUI_IDEMPOTENCY_TTL_MS a key is free again and its record is purged', async () => {
-    const short = await startServer({ env: { GMGUI_IDEMPOTENCY_TTL_MS: '1000' } });
+    const short = await startInProcess({ env: { GMGUI_IDEMPOTENCY_TTL_MS: '1000' } });
     const sdb = new Database(join(short.dataDir, SQLITE_FILE), { readonly: true });
     try {
       const c = await short.api('POST', '/api/conversations', { agentId: 'demo' });
@@ -282,7 +270,6 @@ describe('expiry', () => {
     } finally {
       sdb.close();
       await short.stop();
-      await short.cleanup();
     }
   });
 });

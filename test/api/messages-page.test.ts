@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { assertError } from '../helpers/api-assert.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useInProcess } from '../helpers/in-process.ts';
 
 // Paged message history (an extension of CONTRACT section 3): a long conversation opens at its end.
 // Whatever the demo agent answers, the pages put together must equal the whole history.
 
-let s: TestServer;
-
-before(async () => {
-  s = await startServer();
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-});
+const s = useInProcess();
 
 test('?limit and ?before page backwards through the history, oldest first within a page', async () => {
   const cid = (await s.api('POST', '/api/conversations', { agentId: 'demo' })).body.conversation.id;

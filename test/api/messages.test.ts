@@ -2,26 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdir, realpath, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
-import { SQLITE_FILE } from '../../src/store/open.ts';
+import { describe, test } from 'node:test';
 import { assertError } from '../helpers/api-assert.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { newConversation as conversation } from '../helpers/calls.ts';
+import { useDataDb } from '../helpers/data-db.ts';
+import { useInProcess } from '../helpers/in-process.ts';
 
-// CONTRACT section 3: messages, over real HTTP. "Nothing stored" is checked in the database file itself.
+// CONTRACT section 3: messages, against the in-process server. "Nothing stored" is checked in the
+// database file itself.
 
-let s: TestServer;
-let db: Database.Database;
-
-before(async () => {
-  s = await startServer();
-  db = new Database(join(s.dataDir, SQLITE_FILE), { readonly: true });
-});
-after(async () => {
-  db.close();
-  await s.stop();
-  await s.cleanup();
-});
+const s = useInProcess();
+const db = useDataDb(s);
 
 /**
  * Rows of one conversation (plus all idempotency records). Per conversation, because the runner may be
@@ -34,15 +25,9 @@ function counts(cid: string) {
   return { messages: n('messages'), sessions: n('sessions'), events: n('events'), idempotency };
 }
 
-async function conversation(): Promise<string> {
-  const r = await s.api('POST', '/api/conversations', { agentId: 'demo' });
-  assert.equal(r.status, 201, r.text);
-  return r.body.conversation.id;
-}
-
 describe('send', () => {
   test('201 {message, session, idempotencyKey}: a user message and its session for that message', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     const r = await s.api('POST', `/api/conversations/${cid}/messages`, { content: 'hello' });
     assert.equal(r.status, 201, r.text);
     const { message, session, idempotencyKey } = r.body;
@@ -71,7 +56,7 @@ describe('send', () => {
   });
 
   test('list is oldest first and keeps the order of sends', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     for (let i = 0; i < 5; i++) {
       assert.equal(
         (await s.api('POST', `/api/conversations/${cid}/messages`, { content: `m${i}` })).status,
@@ -91,7 +76,7 @@ describe('send', () => {
   });
 
   test('an explicit known agentId is accepted; an unknown one is a 400 and stores nothing', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     const before = counts(cid);
     assertError(
       await s.api('POST', `/api/conversations/${cid}/messages`, { content: 'x', agentId: 'nope' }),
@@ -105,7 +90,7 @@ describe('send', () => {
   });
 
   test('empty, blank, missing or non-string content is a 400 and stores nothing', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     const before = counts(cid);
     for (const body of [
       { content: '' },
@@ -121,7 +106,7 @@ describe('send', () => {
   });
 
   test('long content (100 KB) round-trips exactly, unicode included', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     const content = `ünïcödé 🚀 ${'x'.repeat(100_000)} "quotes" \\ \u2028`;
     const r = await s.api('POST', `/api/conversations/${cid}/messages`, { content });
     assert.equal(r.status, 201);
@@ -148,13 +133,13 @@ describe('send', () => {
   });
 
   test('a message to a deleted conversation is a 404', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     assert.equal((await s.api('DELETE', `/api/conversations/${cid}`)).status, 200);
     assertError(await s.api('POST', `/api/conversations/${cid}/messages`, { content: 'x' }), 404);
   });
 
   test('malformed JSON, unknown fields and wrong types are 400s', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     const url = `/api/conversations/${cid}/messages`;
     assertError(await s.api('POST', url, '{"content": "x"'), 400, 'invalid_json');
     assertError(await s.api('POST', url, { content: 'x', bogus: true }), 400);
@@ -166,7 +151,7 @@ describe('send', () => {
 
 describe('folderContext', () => {
   test('inside the roots it is stored as its real path', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     const dir = join(s.rootDir, 'ctx');
     await mkdir(dir, { recursive: true });
     const r = await s.api('POST', `/api/conversations/${cid}/messages`, {
@@ -178,7 +163,7 @@ describe('folderContext', () => {
   });
 
   test('outside the roots ("..", absolute, symlink out) is a 403 and stores nothing', async () => {
-    const cid = await conversation();
+    const cid = await conversation(s);
     const link = join(s.rootDir, 'out-link');
     await symlink(tmpdir(), link);
     const before = counts(cid);
@@ -195,8 +180,8 @@ describe('folderContext', () => {
 
 describe('message by id', () => {
   test('unknown message, and a message of another conversation, are 404s', async () => {
-    const a = await conversation();
-    const b = await conversation();
+    const a = await conversation(s);
+    const b = await conversation(s);
     const r = await s.api('POST', `/api/conversations/${a}/messages`, { content: 'in a' });
     assertError(await s.api('GET', `/api/conversations/${a}/messages/msg_nope`), 404);
     assertError(await s.api('GET', `/api/conversations/${b}/messages/${r.body.message.id}`), 404);

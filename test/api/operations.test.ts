@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { assertError } from '../helpers/api-assert.ts';
 import { partialRequest, rawRequest } from '../helpers/raw-http.ts';
-import { CLI, ROOT, startServer } from '../helpers/server.ts';
+import { ROOT, serverCommand, startServer } from '../helpers/server.ts';
 
 // Operations basics: BASE_URL, graceful shutdown, clear start-up failures.
 
-/** Runs the CLI to its exit (for start-up failures): exit code and everything it printed. */
+/** Runs the shipped server to its exit (for start-up failures): exit code and everything it printed. */
 function runCli(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', CLI], {
+    const [node, ...args] = serverCommand();
+    const proc = spawn(node, args, {
       cwd: ROOT,
       env: {
         ...(process.env as Record<string, string>),

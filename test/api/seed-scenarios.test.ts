@@ -229,16 +229,18 @@ describe('Test 4: edge cases', () => {
       assert.equal(new Set(same.map((r) => r.text)).size, 1);
       assert.equal((await userMessages(s, cid)).filter((m) => m.content === 'dup?').length, 1);
 
-      // Atomic updates: with If-Match, concurrent writers cannot both win.
+      // Atomic updates: with If-Match, concurrent writers cannot both win. On a conversation without
+      // messages: the runner may move a busy one's version (its agent session id) at any moment.
+      const quiet = (await s.api('POST', '/api/conversations', { agentId: 'demo' })).body.conversation.id;
       const updates = await Promise.all(
         ['a', 'b', 'c', 'd'].map((t) =>
-          s.api('PATCH', `/api/conversations/${cid}`, { title: t }, { 'if-match': '"1"' }),
+          s.api('PATCH', `/api/conversations/${quiet}`, { title: t }, { 'if-match': '"1"' }),
         ),
       );
       assert.deepEqual(updates.map((r) => r.status).sort(), [200, 412, 412, 412]);
       const winner = updates.find((r) => r.status === 200)?.body.conversation;
       assert.deepEqual(
-        (await s.api('GET', `/api/conversations/${cid}`)).body.conversation.title,
+        (await s.api('GET', `/api/conversations/${quiet}`)).body.conversation.title,
         winner.title,
       );
       assert.equal(winner.version, 2);

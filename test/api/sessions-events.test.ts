@@ -1,42 +1,34 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { LIFECYCLE_TYPES } from '../../src/domain/events.ts';
 import { assertError } from '../helpers/api-assert.ts';
+import { useInProcess } from '../helpers/in-process.ts';
 import { type SeededConversation, seedFinishedSessions } from '../helpers/seed-store.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
 
 // CONTRACT section 3: sessions (list by status, latest, by id, retry) and the event log after a cursor.
 // Finished sessions are seeded through the store before the server starts: the runner never touches
 // them, so their lists are exact whatever the agents area does with new sessions.
 
-let s: TestServer;
-let dataDir: string;
-let rootDir: string;
 let filters: SeededConversation;
 let retries: SeededConversation;
 let answered: SeededConversation;
 
-before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'gmgui-data-'));
-  rootDir = await mkdtemp(join(tmpdir(), 'gmgui-root-'));
-  filters = await seedFinishedSessions(dataDir, {
-    cwd: rootDir,
-    statuses: ['completed', 'error', 'cancelled', 'interrupted', 'completed'],
-  });
-  retries = await seedFinishedSessions(dataDir, {
-    cwd: rootDir,
-    statuses: ['error', 'completed', 'interrupted'],
-  });
-  answered = await seedFinishedSessions(dataDir, { cwd: rootDir, statuses: ['completed'], answer: 'zebra crossing' });
-  s = await startServer({ dataDir, rootDir });
-});
-after(async () => {
-  await s.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(rootDir, { recursive: true, force: true });
+const s = useInProcess({
+  prepare: async ({ dataDir, rootDir }) => {
+    filters = await seedFinishedSessions(dataDir, {
+      cwd: rootDir,
+      statuses: ['completed', 'error', 'cancelled', 'interrupted', 'completed'],
+    });
+    retries = await seedFinishedSessions(dataDir, {
+      cwd: rootDir,
+      statuses: ['error', 'completed', 'interrupted'],
+    });
+    answered = await seedFinishedSessions(dataDir, {
+      cwd: rootDir,
+      statuses: ['completed'],
+      answer: 'zebra crossing',
+    });
+  },
 });
 
 const ids = (list: Array<{ id: string }>) => list.map((x) => x.id);
@@ -200,9 +192,11 @@ describe('events after a cursor', () => {
 describe('search', () => {
   test('?q= looks at the text of answers, not at their JSON', async () => {
     const ids = async (q: string) =>
-      ((await s.api('GET', `/api/conversations?q=${encodeURIComponent(q)}`)).body.conversations as Array<{ id: string }>).map(
-        (c) => c.id,
-      );
+      (
+        (await s.api('GET', `/api/conversations?q=${encodeURIComponent(q)}`)).body.conversations as Array<{
+          id: string;
+        }>
+      ).map((c) => c.id);
     assert.ok((await ids('zebra')).includes(answered.conversation.id), 'found by the words of the answer');
     // Regression: the stored JSON matched, so every answered conversation came back for these.
     for (const q of ['blocks', '"text"', '{', 'type']) {

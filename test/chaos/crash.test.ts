@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -16,7 +15,7 @@ import {
   toMessage,
   toSession,
 } from '../../src/store/sqlite/rows.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { type TestServer, useServers } from '../helpers/server.ts';
 
 // CONTRACT section 7, the SQLite way of testing: send messages concurrently, kill -9 the server at a
 // random moment, restart on the same data dir. Every acknowledged send is there exactly once, an
@@ -97,81 +96,77 @@ function readDb(file: string) {
   }
 }
 
+const servers = useServers();
+
 test('kill -9 at random moments: every acknowledged send survives exactly once, the database stays intact', async () => {
-  let s = await startServer();
-  const { dataDir, rootDir, token } = s;
-  try {
-    const cid = (await s.api('POST', '/api/conversations', { agentId: 'demo' })).body.conversation.id;
-    const all: Outcome[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const killAfterAcks = randomInt(1, SENDS - CONCURRENCY);
-      const extraMs = randomInt(0, 15);
-      const outcomes = await sendUntilKilled(s, cid, round, killAfterAcks, extraMs);
-      const acked = outcomes.filter((o) => o.acked).length;
-      all.push(...outcomes);
+  let s = await servers.start();
+  const { dataDir } = s;
+  const cid = (await s.api('POST', '/api/conversations', { agentId: 'demo' })).body.conversation.id;
+  const all: Outcome[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const killAfterAcks = randomInt(1, SENDS - CONCURRENCY);
+    const extraMs = randomInt(0, 15);
+    const outcomes = await sendUntilKilled(s, cid, round, killAfterAcks, extraMs);
+    const acked = outcomes.filter((o) => o.acked).length;
+    all.push(...outcomes);
 
-      // The file as kill -9 left it, before any restart touches it.
-      const { integrity, events, tables } = readDb(join(dataDir, SQLITE_FILE));
-      assert.equal(integrity, 'ok');
-      // The log that survived the crash rebuilds exactly the tables that survived it.
-      assert.deepStrictEqual(toTables(rebuildFromLog(events)), tables);
+    // The file as kill -9 left it, before any restart touches it.
+    const { integrity, events, tables } = readDb(join(dataDir, SQLITE_FILE));
+    assert.equal(integrity, 'ok');
+    // The log that survived the crash rebuilds exactly the tables that survived it.
+    assert.deepStrictEqual(toTables(rebuildFromLog(events)), tables);
 
-      s = await startServer({ dataDir, rootDir, token });
-      const msgs = (await s.api('GET', `/api/conversations/${cid}/messages`)).body.messages as Array<{
-        id: string;
-        role: string;
-        content: string;
-      }>;
-      const byContent = new Map<string, string[]>();
-      for (const m of msgs.filter((x) => x.role === 'user')) {
-        byContent.set(m.content, [...(byContent.get(m.content) ?? []), m.id]);
-      }
-      for (const o of all) {
-        const ids = byContent.get(o.content) ?? [];
-        if (o.acked) assert.deepEqual(ids, [o.acked], `acknowledged "${o.content}" is there exactly once`);
-        else assert.ok(ids.length <= 1, `unacknowledged "${o.content}" is there at most once`);
-      }
-      assert.ok(
-        [...byContent.keys()].every((c) => all.some((o) => o.content === c)),
-        'no message nobody sent',
-      );
-
-      assert.deepEqual(
-        tables.messages.filter((m) => m.role === 'user' && m.conversationId === cid).map((m) => m.id),
-        msgs.filter((m) => m.role === 'user').map((m) => m.id),
-        'what the restarted server shows is what the file held at the crash',
-      );
-
-      const committedUnacked = outcomes.filter((o) => !o.acked && byContent.has(o.content)).length;
-      process.stdout.write(
-        `# round ${round}: killed after ${killAfterAcks} acks + ${extraMs} ms; ${acked} acknowledged, ` +
-          `${committedUnacked} more committed without an answer\n`,
-      );
-      // A client retrying its unacknowledged sends with the same keys: each ends up there exactly once.
-      for (const o of outcomes.filter((x) => !x.acked)) {
-        const r = await s.api('POST', `/api/conversations/${cid}/messages`, {
-          content: o.content,
-          idempotencyKey: o.key,
-        });
-        assert.equal(r.status, 201, r.text);
-        const had = byContent.get(o.content);
-        if (had)
-          assert.equal(
-            r.body.message.id,
-            had[0],
-            'a committed but unacknowledged send is replayed, not redone',
-          );
-        o.acked = r.body.message.id;
-      }
-      const after = (await s.api('GET', `/api/conversations/${cid}/messages`)).body.messages.filter(
-        (m: { role: string }) => m.role === 'user',
-      );
-      assert.equal(after.length, all.length, 'after the retries: every send exactly once');
-      assert.equal(new Set(after.map((m: { content: string }) => m.content)).size, all.length);
+    s = await servers.restart(s);
+    const msgs = (await s.api('GET', `/api/conversations/${cid}/messages`)).body.messages as Array<{
+      id: string;
+      role: string;
+      content: string;
+    }>;
+    const byContent = new Map<string, string[]>();
+    for (const m of msgs.filter((x) => x.role === 'user')) {
+      byContent.set(m.content, [...(byContent.get(m.content) ?? []), m.id]);
     }
-  } finally {
-    await s.kill9();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(rootDir, { recursive: true, force: true });
+    for (const o of all) {
+      const ids = byContent.get(o.content) ?? [];
+      if (o.acked) assert.deepEqual(ids, [o.acked], `acknowledged "${o.content}" is there exactly once`);
+      else assert.ok(ids.length <= 1, `unacknowledged "${o.content}" is there at most once`);
+    }
+    assert.ok(
+      [...byContent.keys()].every((c) => all.some((o) => o.content === c)),
+      'no message nobody sent',
+    );
+
+    assert.deepEqual(
+      tables.messages.filter((m) => m.role === 'user' && m.conversationId === cid).map((m) => m.id),
+      msgs.filter((m) => m.role === 'user').map((m) => m.id),
+      'what the restarted server shows is what the file held at the crash',
+    );
+
+    const committedUnacked = outcomes.filter((o) => !o.acked && byContent.has(o.content)).length;
+    process.stdout.write(
+      `# round ${round}: killed after ${killAfterAcks} acks + ${extraMs} ms; ${acked} acknowledged, ` +
+        `${committedUnacked} more committed without an answer\n`,
+    );
+    // A client retrying its unacknowledged sends with the same keys: each ends up there exactly once.
+    for (const o of outcomes.filter((x) => !x.acked)) {
+      const r = await s.api('POST', `/api/conversations/${cid}/messages`, {
+        content: o.content,
+        idempotencyKey: o.key,
+      });
+      assert.equal(r.status, 201, r.text);
+      const had = byContent.get(o.content);
+      if (had)
+        assert.equal(
+          r.body.message.id,
+          had[0],
+          'a committed but unacknowledged send is replayed, not redone',
+        );
+      o.acked = r.body.message.id;
+    }
+    const after = (await s.api('GET', `/api/conversations/${cid}/messages`)).body.messages.filter(
+      (m: { role: string }) => m.role === 'user',
+    );
+    assert.equal(after.length, all.length, 'after the retries: every send exactly once');
+    assert.equal(new Set(after.map((m: { content: string }) => m.content)).size, all.length);
   }
 });

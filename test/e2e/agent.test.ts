@@ -4,17 +4,16 @@
 // it lasts a few milliseconds.)
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   browserSuite,
   createConversation,
-  type E2E,
   lastSessionId,
   openConversation,
   screenshot,
   send,
-  setup,
+  useE2E,
   turn,
   waitFor,
   waitStatus,
@@ -27,21 +26,11 @@ async function nextSessionId(page: Page, previous: string): Promise<string> {
 }
 
 browserSuite('web UI: queue, modes, commands', () => {
-  let e2e: E2E;
-  before(async () => {
-    // A slower /long answer, so the queued state is there long enough to be seen for sure.
-    e2e = await setup({ env: { GMGUI_DEMO_LONG_MS: '6000' } });
-  });
-  after(async () => {
-    const errors = e2e?.pageErrors ?? [];
-    await e2e?.close();
-    assert.deepEqual(errors, [], 'the pages threw or violated the CSP');
-  });
+  // A slower /long answer, so the queued state is there long enough to be seen for sure.
+  const e2e = useE2E({ env: { GMGUI_DEMO_LONG_MS: '6000' } });
 
   test('a message sent during an answer shows queued until the first turn finishes', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'queue');
-    await openConversation(page, id);
+    const { context, page } = await e2e.openNew('queue');
     await send(page, '/long');
     const first = await lastSessionId(page);
     await waitStatus(page, first, 'processing');
@@ -102,9 +91,7 @@ browserSuite('web UI: queue, modes, commands', () => {
   });
 
   test('typing / suggests the agent commands; Tab completes', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'commands');
-    await openConversation(page, id);
+    const { context, page } = await e2e.openNew('commands');
     await send(page, '/quick');
     await waitStatus(page, await lastSessionId(page), 'completed');
     const box = page.locator('#composer-input');

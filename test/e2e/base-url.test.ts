@@ -2,28 +2,19 @@
 // REST calls and both WebSockets all live under /gm, and /gm (no slash) still opens the app.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   browserSuite,
   createConversation,
-  type E2E,
   lastSessionId,
   openConversation,
   send,
-  setup,
+  useE2E,
   waitStatus,
 } from './harness.ts';
 
 browserSuite('web UI: under BASE_URL=/gm', () => {
-  let e2e: E2E;
-  before(async () => {
-    e2e = await setup({ baseUrl: '/gm' });
-  });
-  after(async () => {
-    const errors = e2e?.pageErrors ?? [];
-    await e2e?.close();
-    assert.deepEqual(errors, [], 'the pages threw or violated the CSP');
-  });
+  const e2e = useE2E({ baseUrl: '/gm' });
 
   test('the prefixed app loads, talks to the API and streams', async () => {
     assert.ok(e2e.appUrl.endsWith('/gm/'), e2e.appUrl);

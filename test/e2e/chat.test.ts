@@ -3,19 +3,18 @@
 // rename/delete/search. Screenshots of the main screens go to test-artifacts/.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   browserSuite,
   createConversation,
   DESKTOP,
-  type E2E,
   lastSessionId,
   norm,
   openConversation,
   PHONE,
   screenshot,
   send,
-  setup,
+  useE2E,
   turn,
   waitFor,
   waitStatus,
@@ -23,15 +22,7 @@ import {
 } from './harness.ts';
 
 browserSuite('web UI: chat', () => {
-  let e2e: E2E;
-  before(async () => {
-    e2e = await setup();
-  });
-  after(async () => {
-    const errors = e2e?.pageErrors ?? [];
-    await e2e?.close();
-    assert.deepEqual(errors, [], 'the pages threw or violated the CSP');
-  });
+  const e2e = useE2E();
 
   test('without a token the page says how to get in', async () => {
     for (const [name, viewport] of [
@@ -130,9 +121,7 @@ browserSuite('web UI: chat', () => {
   });
 
   test('HTML from the agent is shown as text and never runs', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'xss');
-    await openConversation(page, id);
+    const { context, page } = await e2e.openNew('xss');
     await send(page, 'please /xss');
     const sid = await lastSessionId(page);
     await waitStatus(page, sid, 'completed');
@@ -147,9 +136,7 @@ browserSuite('web UI: chat', () => {
   });
 
   test('Esc stops a running answer: the turn ends cancelled', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'stop');
-    await openConversation(page, id);
+    const { context, page } = await e2e.openNew('stop');
     await send(page, '/long');
     const sid = await lastSessionId(page);
     await turn(page, sid).locator('.answer').first().waitFor();
@@ -164,9 +151,7 @@ browserSuite('web UI: chat', () => {
   });
 
   test('keyboard: Shift+Enter adds a line, Enter sends, Alt+N opens the new dialog', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'keys');
-    await openConversation(page, id);
+    const { context, page } = await e2e.openNew('keys');
     const box = page.locator('#composer-input');
     await box.click();
     await page.keyboard.type('line one');

@@ -1,21 +1,56 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core, against a real
-// gmgui server process (test/helpers/server.ts) with the demo agent and a freshly built web app.
+// gmgui server process (test/helpers/server.ts: the bundle and web app `npm start` serves) with the
+// demo agent. In a suite: `const e2e = useE2E()`.
 //
 // No Chromium (e.g. a laptop without it): the tests skip LOUDLY, unless GMGUI_REQUIRE_ALL=1 (CI),
 // where a missing browser is a failure.
 
-import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { ROOT, type StartOptions, startServer, type TestServer } from '../helpers/server.ts';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
+import {
+  buildLikeNpmStart,
+  ROOT,
+  restartServer,
+  type StartOptions,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
+import { useResource } from '../helpers/use.ts';
 
 export const CHROMIUM = process.env.GMGUI_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 export const DESKTOP = { width: 1280, height: 800 };
+/** A phone's screen: with touch it is what the phone tests call pointer: coarse (issue 13). */
+export const PHONE_TOUCH = { width: 390, height: 844 };
+
+/** A phone-sized Chromium context with touch; `options` adds to (or overrides) that. */
+export function phoneContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  return browser.newContext({ viewport: PHONE_TOUCH, hasTouch: true, isMobile: true, ...options });
+}
+
+/** A new page of `context` on the app's token link; `errors`, when given, collects its page errors. */
+export async function openWithToken(
+  context: BrowserContext,
+  appUrl: string,
+  token: string,
+  errors?: string[],
+): Promise<Page> {
+  const page = await context.newPage();
+  if (errors) watchErrors(page, errors);
+  await page.goto(`${appUrl}?token=${encodeURIComponent(token)}`);
+  return page;
+}
 export const PHONE = { width: 375, height: 812 };
 
 /**
@@ -40,18 +75,8 @@ export function browserSuite(name: string, body: () => void): void {
   });
 }
 
-let built = false;
-
-/** Builds web/dist if it is missing or stale (the same script `npm start` runs). */
-export function buildWeb(): void {
-  if (built) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-web-if-needed.mjs')], {
-    stdio: 'inherit',
-    cwd: ROOT,
-  });
-  if (r.status !== 0) throw new Error('building the web app failed');
-  built = true;
-}
+/** Builds web/dist (and the server bundle) when missing or stale, as `npm start` does (bench/web.ts). */
+export const buildWeb = buildLikeNpmStart;
 
 export interface E2E {
   /** Replaced by restart(). */
@@ -63,6 +88,8 @@ export interface E2E {
   appUrl: string;
   /** A logged-in context (the token URL was opened once, then the token left the address bar). */
   newContext(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
+  /** A logged-in desktop page showing a new demo conversation titled `title`. */
+  openNew(title: string): Promise<{ context: BrowserContext; page: Page; id: string }>;
   /** Stops the server (SIGTERM); start() brings it back on the same port, data and token. */
   stopServer(): Promise<void>;
   /** kill -9: no goodbye, whatever was running is cut off. */
@@ -90,9 +117,9 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export async function setup(opts: StartOptions = {}): Promise<E2E> {
-  buildWeb();
   await mkdir(ARTIFACTS, { recursive: true });
-  const server = await startServer({ ...opts, env: { GMGUI_DEMO_STEP_MS: '40', ...opts.env } });
+  const serverOpts = { ...opts, env: { GMGUI_DEMO_STEP_MS: '40', ...opts.env } };
+  const server = await startServer(serverOpts);
   let browser: Browser;
   try {
     browser = await launchBrowser();
@@ -115,24 +142,20 @@ export async function setup(opts: StartOptions = {}): Promise<E2E> {
       await e2e.server.kill9();
     },
     async startServerAgain() {
-      const prev = e2e.server;
-      e2e.server = await startServer({
-        ...opts,
-        env: { GMGUI_DEMO_STEP_MS: '40', ...opts.env },
-        port: prev.port,
-        dataDir: prev.dataDir,
-        rootDir: prev.rootDir,
-        token: prev.token,
-      });
+      e2e.server = await restartServer(e2e.server, { ...serverOpts, port: e2e.server.port });
     },
     async newContext(viewport = DESKTOP) {
       const context = await browser.newContext({ viewport, colorScheme: 'light' });
       contexts.push(context);
-      const page = await context.newPage();
-      watchErrors(page, e2e.pageErrors);
-      await page.goto(`${appUrl}?token=${encodeURIComponent(e2e.server.token)}`);
+      const page = await openWithToken(context, appUrl, e2e.server.token, e2e.pageErrors);
       await page.locator('.sidebar').waitFor();
       return { context, page };
+    },
+    async openNew(title) {
+      const { context, page } = await e2e.newContext();
+      const id = await createConversation(e2e.server, title);
+      await openConversation(page, id);
+      return { context, page, id };
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
@@ -143,6 +166,22 @@ export async function setup(opts: StartOptions = {}): Promise<E2E> {
     },
   };
   return e2e;
+}
+
+/**
+ * The browser and server for the tests of the current suite: set up before them; after them closed,
+ * and no page may have thrown or broken the Content-Security-Policy meanwhile.
+ */
+export function useE2E(opts: StartOptions = {}): E2E {
+  return useResource(
+    'the browser test set-up',
+    () => setup(opts),
+    async (e2e) => {
+      const errors = [...e2e.pageErrors];
+      await e2e.close();
+      assert.deepEqual(errors, [], 'the pages threw or violated the CSP');
+    },
+  );
 }
 
 /** Collects what must never happen in the app: uncaught exceptions and CSP violations. */

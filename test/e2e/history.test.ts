@@ -3,16 +3,15 @@
 // order.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { browserSuite, createConversation, type E2E, openConversation, setup, waitFor } from './harness.ts';
+import { before, test } from 'node:test';
+import { browserSuite, createConversation, openConversation, useE2E, waitFor } from './harness.ts';
 
 const TURNS = 40; // 80 messages: the first page (50) leaves 30 on the server
 
 browserSuite('web UI: paged history', () => {
-  let e2e: E2E;
+  const e2e = useE2E();
   let id: string;
   before(async () => {
-    e2e = await setup();
     id = await createConversation(e2e.server, 'long history');
     // Sent in one go: the turns queue on the server and the demo answers them one by one.
     for (let i = 0; i < TURNS; i++) {
@@ -29,11 +28,6 @@ browserSuite('web UI: paged history', () => {
       120_000,
       'every answer',
     );
-  });
-  after(async () => {
-    const errors = e2e?.pageErrors ?? [];
-    await e2e?.close();
-    assert.deepEqual(errors, [], 'the pages threw or violated the CSP');
   });
 
   test('opens on the newest page; scrolling up brings the rest, in order, without a jump', async () => {

@@ -3,17 +3,15 @@
 // its idempotency key and, once the server is back, stored and shown exactly once.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   browserSuite,
-  createConversation,
-  type E2E,
   lastSessionId,
-  openConversation,
   screenshot,
   send,
-  setup,
+  type E2E,
+  useE2E,
   waitFor,
   waitStatus,
 } from './harness.ts';
@@ -30,20 +28,10 @@ async function shownCount(page: Page, content: string): Promise<number> {
 }
 
 browserSuite('web UI: offline and server down', () => {
-  let e2e: E2E;
-  before(async () => {
-    e2e = await setup();
-  });
-  after(async () => {
-    const errors = e2e?.pageErrors ?? [];
-    await e2e?.close();
-    assert.deepEqual(errors, [], 'the pages threw or violated the CSP');
-  });
+  const e2e = useE2E();
 
   test('browser offline: the message waits as "sending" and arrives exactly once', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'offline');
-    await openConversation(page, id);
+    const { context, page, id } = await e2e.openNew('offline');
     await context.setOffline(true);
     await page.locator('.conn[data-conn="bad"]').waitFor();
     const text = 'written while offline /quick';
@@ -64,9 +52,7 @@ browserSuite('web UI: offline and server down', () => {
   });
 
   test('server stopped: send, restart, the message is stored once and the stream resumes', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'server down');
-    await openConversation(page, id);
+    const { context, page, id } = await e2e.openNew('server down');
     await e2e.stopServer();
     await page.locator('.conn[data-conn="warn"]').waitFor({ timeout: 20_000 });
     const text = 'sent while the server was down /quick';
@@ -83,9 +69,7 @@ browserSuite('web UI: offline and server down', () => {
   });
 
   test('server killed (-9) mid-answer: after restart the turn says interrupted, Retry runs it again', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'killed');
-    await openConversation(page, id);
+    const { context, page } = await e2e.openNew('killed');
     await send(page, '/long');
     const sid = await lastSessionId(page);
     await page.locator(`article.turn[data-session-id="${sid}"] .answer`).first().waitFor();
@@ -114,9 +98,7 @@ browserSuite('web UI: offline and server down', () => {
   });
 
   test('the outbox survives a reload: still "sending" after it, sent once when the API answers again', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'reload outbox');
-    await openConversation(page, id);
+    const { context, page, id } = await e2e.openNew('reload outbox');
     // The API refuses to carry new messages (as if the connection broke for that request)...
     let blocked = 0;
     await page.route('**/api/conversations/*/messages', async (route) => {

@@ -3,37 +3,26 @@
 // can answer the permission, and the card disappears from both.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   browserSuite,
   createConversation,
-  type E2E,
   lastSessionId,
   norm,
   openConversation,
   screenshot,
   send,
-  setup,
+  useE2E,
   turn,
   waitFor,
   waitStatus,
 } from './harness.ts';
 
 browserSuite('web UI: resume and many tabs', () => {
-  let e2e: E2E;
-  before(async () => {
-    e2e = await setup();
-  });
-  after(async () => {
-    const errors = e2e?.pageErrors ?? [];
-    await e2e?.close();
-    assert.deepEqual(errors, [], 'the pages threw or violated the CSP');
-  });
+  const e2e = useE2E();
 
   test('reload in the middle of a long answer: exactly the stored text, nothing twice', async () => {
-    const { context, page } = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'long');
-    await openConversation(page, id);
+    const { context, page } = await e2e.openNew('long');
     await send(page, '/long');
     const sid = await lastSessionId(page);
     const answer = turn(page, sid).locator('.answer');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { useResource } from './use.ts';
 
 // PostgreSQL for tests. The server is found through GMGUI_TEST_PG_URL (an admin connection, normally to
 // the `postgres` database); each test run creates its own database and drops it afterwards.
@@ -9,7 +10,11 @@ import pg from 'pg';
 //
 // Usage at the top of a test file:
 //   const pgSkip = await pgSkipReason();
-//   describe('…', { skip: pgSkip }, () => { … });
+//   describe('…', { skip: pgSkip }, () => {
+//     const db = usePgDatabase('label');
+//     const s = useServer(() => ({ env: { DATABASE_URL: db.url } }));
+//     …
+//   });
 
 export const PG_ADMIN_URL = process.env.GMGUI_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -122,6 +127,15 @@ export async function createTestDatabase(label = 'run'): Promise<TestDatabase> {
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+/** A fresh database for the tests of the current describe(): created before them, dropped after. */
+export function usePgDatabase(label = 'run'): TestDatabase {
+  return useResource(
+    'the test database',
+    () => createTestDatabase(label),
+    (db) => db.drop(),
+  );
 }
 
 /** Runs one statement against a database (test setup, inspection). */

@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
+import { parseJson } from './http.ts';
 
 // HTTP with full control over the headers (fetch will not let a test forge Host), for the access checks
 // and for requests that must stay in flight (a body sent in pieces).
@@ -19,32 +20,21 @@ export interface RawOptions {
   body?: string | Buffer;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : null;
-  } catch {
-    return null;
-  }
-}
-
-export function rawRequest(o: RawOptions): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
+/** Starts a request on a fresh connection; the promise settles with the whole response. */
+function start(o: Omit<RawOptions, 'body'>, headers: Record<string, string>) {
+  let req!: ReturnType<typeof request>;
+  const done = new Promise<RawResponse>((resolve, reject) => {
+    req = request(
       {
         host: '127.0.0.1',
         port: o.port,
         method: o.method,
         path: o.path,
-        // Content-Length always: Node sends a GET/DELETE body without one, which reads as a second request.
-        headers: {
-          host: `127.0.0.1:${o.port}`,
-          ...(o.body !== undefined ? { 'content-length': String(Buffer.byteLength(o.body)) } : {}),
-          ...o.headers,
-        },
+        headers: { host: `127.0.0.1:${o.port}`, ...headers },
         // A fresh connection per request: no keep-alive state leaks between access-control cases.
         agent: false,
       },
-      (res) => {
+      (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -55,8 +45,17 @@ export function rawRequest(o: RawOptions): Promise<RawResponse> {
       },
     );
     req.on('error', reject);
-    req.end(o.body);
   });
+  return { req, done };
+}
+
+export function rawRequest(o: RawOptions): Promise<RawResponse> {
+  // Content-Length always: Node sends a GET/DELETE body without one, which reads as a second request.
+  const length: Record<string, string> =
+    o.body !== undefined ? { 'content-length': String(Buffer.byteLength(o.body)) } : {};
+  const { req, done } = start(o, { ...length, ...o.headers });
+  req.end(o.body);
+  return done;
 }
 
 /**
@@ -66,32 +65,7 @@ export function rawRequest(o: RawOptions): Promise<RawResponse> {
 export function partialRequest(o: Omit<RawOptions, 'body'> & { head: string }): {
   finish(rest: string): Promise<RawResponse>;
 } {
-  let resolveRes!: (r: RawResponse) => void;
-  let rejectRes!: (e: unknown) => void;
-  const done = new Promise<RawResponse>((res, rej) => {
-    resolveRes = res;
-    rejectRes = rej;
-  });
-  const req = request(
-    {
-      host: '127.0.0.1',
-      port: o.port,
-      method: o.method,
-      path: o.path,
-      headers: { host: `127.0.0.1:${o.port}`, ...o.headers },
-      agent: false,
-    },
-    (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolveRes({ status: res.statusCode ?? 0, headers: res.headers, text, body: parseJson(text) });
-      });
-      res.on('error', rejectRes);
-    },
-  );
-  req.on('error', rejectRes);
+  const { req, done } = start(o, o.headers ?? {});
   req.flushHeaders();
   req.write(o.head);
   return {

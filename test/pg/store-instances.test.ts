@@ -1,59 +1,43 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createConversation } from '../../src/commands/conversations.ts';
 import { fingerprint, idempotent } from '../../src/commands/idempotency.ts';
 import { sendMessage } from '../../src/commands/messages.ts';
 import { claimNextSession, finishTurn } from '../../src/commands/runner.ts';
-import { StoreUnavailableError } from '../../src/domain/errors.ts';
 import { migrate } from '../../src/store/postgres/migrate.ts';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.ts';
-import {
-  openPostgresStore,
-  type PostgresStore,
-  type PostgresStoreOptions,
-} from '../../src/store/postgres/postgres-store.ts';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { Store } from '../../src/store/types.ts';
-import { createTestDatabase, pgSkipReason, sql, type TestDatabase } from '../helpers/pg.ts';
-import { startTcpProxy } from './tcp-proxy.ts';
+import { createTestDatabase, pgSkipReason, sql } from '../helpers/pg.ts';
+import { useStoreInstances } from './store-setup.ts';
 
 // Several store instances (each its own pool, as in separate server processes) on one database:
 // event order, wake-ups, idempotency, claims and a lost database. Store level; the server-level
-// multi-instance tests are in the other files of this folder.
+// multi-instance tests are in the other files of this folder; wake-ups and a lost database are in
+// store-wakeups.test.ts.
 
 const pgSkip = await pgSkipReason();
 
-describe('PostgreSQL: several store instances on one database', { skip: pgSkip }, () => {
-  let db: TestDatabase;
-  const opened: Store[] = [];
-  const open = async (opts: PostgresStoreOptions = {}, url = db.url): Promise<PostgresStore> => {
-    const s = await openPostgresStore(url, { pollMs: 200, ...opts });
-    opened.push(s);
-    return s;
-  };
+/** Every migration recorded once, in order. */
+async function assertFullyMigrated(url: string): Promise<void> {
+  const rows = await sql<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    POSTGRES_MIGRATIONS.map((_, i) => i + 1),
+  );
+}
 
-  before(async () => {
-    db = await createTestDatabase('instances');
-  });
-  after(async () => {
-    await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
-    await db?.drop();
-  });
+describe('PostgreSQL: several store instances on one database', { skip: pgSkip }, () => {
+  const { db, open } = useStoreInstances('instances');
 
   test('instances starting together migrate once (advisory lock), later starts change nothing', async () => {
     const fresh = await createTestDatabase('migrate');
     try {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(fresh.url)));
       await Promise.all(stores.map((s) => s.close()));
-      const rows = await sql<{ version: number }>(
-        fresh.url,
-        'SELECT version FROM schema_migrations ORDER BY version',
-      );
-      assert.deepEqual(
-        rows.map((r) => r.version),
-        POSTGRES_MIGRATIONS.map((_, i) => i + 1),
-      );
+      await assertFullyMigrated(fresh.url);
       await (await openPostgresStore(fresh.url)).close();
       assert.equal(
         (await sql(fresh.url, 'SELECT 1 FROM schema_migrations')).length,
@@ -81,14 +65,7 @@ describe('PostgreSQL: several store instances on one database', { skip: pgSkip }
       const s = await openPostgresStore(old.url);
       try {
         assert.equal((await s.getConversation('conv_old'))?.title, 'From v1');
-        const versions = await sql<{ version: number }>(
-          old.url,
-          'SELECT version FROM schema_migrations ORDER BY version',
-        );
-        assert.deepEqual(
-          versions.map((r) => r.version),
-          POSTGRES_MIGRATIONS.map((_, i) => i + 1),
-        );
+        await assertFullyMigrated(old.url);
       } finally {
         await s.close();
       }
@@ -331,101 +308,6 @@ describe('PostgreSQL: several store instances on one database', { skip: pgSkip }
       const created = (await a.listSessions(c.id)).map((s) => s.id).reverse();
       assert.deepEqual(order, created);
       for (const s of await a.listSessions(c.id)) assert.equal(s.status, 'completed');
-    }
-  });
-
-  test('an append through one instance wakes the other through LISTEN/NOTIFY (no polling)', async () => {
-    const a = await open({ pollMs: 600_000 });
-    const b = await open({ pollMs: 600_000 });
-    const c = await b.transaction((t) => createConversation(t, { agentId: 'demo', cwd: '/w' }));
-    await sleep(50);
-    const latencies: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const woke = new Promise<number>((resolve) => {
-        const off = a.onAppend((seq) => {
-          off();
-          resolve(seq);
-        });
-      });
-      const t0 = performance.now();
-      await b.transaction((t) => t.append({ type: 'status', conversationId: c.id }));
-      const seq = await Promise.race([woke, sleep(3000).then(() => -1)]);
-      latencies.push(performance.now() - t0);
-      assert.equal(seq, await b.lastSeq());
-    }
-    assert.ok(
-      Math.max(...latencies) < 1000,
-      `wake-ups took ${latencies.map((l) => l.toFixed(1)).join(', ')} ms`,
-    );
-  });
-
-  test('a lost LISTEN connection only delays wake-ups: reconnect, poll, then notifications again', async () => {
-    const a = await open({ pollMs: 600_000 });
-    const b = await open({ pollMs: 600_000 });
-    const c = await b.transaction((t) => createConversation(t, { agentId: 'demo', cwd: '/w' }));
-    await sleep(50);
-    const seen: number[] = [];
-    a.onAppend((s) => seen.push(s));
-    // Kill every LISTEN connection on the database (a's and b's), then append while a is not listening.
-    const killed = await sql(
-      db.url,
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-       WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
-    );
-    assert.ok(killed.length >= 2);
-    await b.transaction((t) => t.append({ type: 'status', conversationId: c.id, n: 1 }));
-    const missed = await b.lastSeq();
-    const deadline = Date.now() + 5000;
-    while (!seen.includes(missed) && Date.now() < deadline) await sleep(20);
-    assert.ok(
-      seen.includes(missed),
-      'the event committed while a was disconnected was reported after reconnecting',
-    );
-    await sleep(100);
-    await b.transaction((t) => t.append({ type: 'status', conversationId: c.id, n: 2 }));
-    const next = await b.lastSeq();
-    const deadline2 = Date.now() + 2000;
-    while (!seen.includes(next) && Date.now() < deadline2) await sleep(10);
-    assert.ok(seen.includes(next), 'notifications flow again on the new connection');
-  });
-
-  test('a lost database is a 503 (StoreUnavailableError) with nothing half-written, and the store recovers', async () => {
-    const u = new URL(db.url);
-    const proxy = await startTcpProxy(u.hostname, Number(u.port || 5432));
-    try {
-      const viaProxy = new URL(db.url);
-      viaProxy.port = String(proxy.port);
-      const s = await open({ pollMs: 100 }, viaProxy.toString());
-      const c = await s.transaction((t) => createConversation(t, { agentId: 'demo', cwd: '/w' }));
-
-      // Cut in the middle of a transaction: its work must not appear.
-      let release!: () => void;
-      const gate = new Promise<void>((r) => {
-        release = r;
-      });
-      const cutMidway = s.transaction(async (t) => {
-        await sendMessage(t, c.id, { content: 'lost' });
-        await gate;
-      });
-      await sleep(30);
-      await proxy.cut();
-      release();
-      await assert.rejects(cutMidway, (e) => e instanceof StoreUnavailableError && e.status === 503);
-      await assert.rejects(
-        s.transaction((t) => sendMessage(t, c.id, { content: 'refused' })),
-        (e) => e instanceof StoreUnavailableError,
-      );
-      await assert.rejects(s.listConversations(), (e) => e instanceof StoreUnavailableError);
-      await assert.rejects(s.readEvents({ after: 0, limit: 1 }), (e) => e instanceof StoreUnavailableError);
-
-      await proxy.restore();
-      await s.transaction((t) => sendMessage(t, c.id, { content: 'after' }));
-      assert.deepEqual(
-        (await s.listMessages(c.id)).map((m) => m.content),
-        ['after'],
-      );
-    } finally {
-      await proxy.close();
     }
   });
 });

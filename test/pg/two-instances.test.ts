@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, pgSkipReason, sql, type TestDatabase } from '../helpers/pg.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { describe, test } from 'node:test';
+import { pgSkipReason, sql, usePgDatabase } from '../helpers/pg.ts';
+import { DIST_CLI, DIST_NODE_FLAGS, newToken, type TestServer, useServer } from '../helpers/server.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { useResource } from '../helpers/use.ts';
 import {
   assertStrictlyIncreasing,
   type Client,
@@ -21,32 +20,41 @@ import {
 
 // Issue 6, "Must show": two real server processes on one PostgreSQL database, as behind a load balancer.
 // They share the database, the token and the folders (the conversation's folder must exist on the
-// instance that runs its turns), and nothing else.
+// instance that runs its turns), and nothing else. Each is the shipped bundle started as `npm start`
+// starts it, with DATABASE_URL pointing at a fresh database, as a user would set it (issue 9).
 
 const pgSkip = await pgSkipReason();
 const LEASE_MS = 2000;
 
 describe('two gmgui instances on one PostgreSQL database', { skip: pgSkip }, () => {
-  let db: TestDatabase;
-  let rootDir: string;
-  let a: TestServer;
-  let b: TestServer;
-  const clients: Client[] = [];
+  const db = usePgDatabase('instances');
+  const rootDir = tempDir('gmgui-root-');
+  const token = newToken();
+  const shared = () => ({ rootDir, token, env: { DATABASE_URL: db.url, GMGUI_LEASE_MS: String(LEASE_MS) } });
+  const a = useServer(shared);
+  const b = useServer(shared);
+  // Stopped first (after hooks stop the newest first): no server waits for a client to go.
+  const clients = useResource(
+    'the clients',
+    async () => [] as Client[],
+    async (list) => {
+      for (const c of list) c.ws.terminate();
+    },
+  );
 
-  before(async () => {
-    db = await createTestDatabase('instances');
-    rootDir = await mkdtemp(join(tmpdir(), 'gmgui-root-'));
-    const env = { DATABASE_URL: db.url, GMGUI_LEASE_MS: String(LEASE_MS) };
-    const token = `pg-two-${Math.random().toString(36).slice(2)}`;
-    [a, b] = await Promise.all([startServer({ env, rootDir, token }), startServer({ env, rootDir, token })]);
-  });
-
-  after(async () => {
-    for (const c of clients) c.ws.terminate();
-    await Promise.all([a, b].filter(Boolean).map((s) => s.stop()));
-    await Promise.all([a, b].filter(Boolean).map((s) => s.cleanup()));
-    await rm(rootDir, { recursive: true, force: true });
-    await db?.drop();
+  test('both instances are the shipped bundle on PostgreSQL: /api/health says so', async () => {
+    assert.match(db.url, /^postgres(ql)?:\/\/[^/]+\/gmgui_test_instances_\w+$/, 'a plain DATABASE_URL');
+    for (const s of [a, b]) {
+      assert.deepEqual(
+        s.proc.spawnargs.slice(1),
+        [...DIST_NODE_FLAGS, DIST_CLI],
+        'started as npm start starts it',
+      );
+      const health = await s.api('GET', '/api/health', undefined, { authorization: '' });
+      assert.equal(health.status, 200, health.text);
+      assert.deepEqual(health.body, { ok: true, store: 'postgres' });
+      assert.match(s.output(), /store: postgres/);
+    }
   });
 
   const open = (s: TestServer, cid: string, afterSeq?: number) => {

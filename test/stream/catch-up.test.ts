@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { test } from 'node:test';
+import { useServer } from '../helpers/server.ts';
 import {
   assertStrictlyIncreasing,
   type Ev,
@@ -16,15 +16,7 @@ import {
 // The REST catch-up routes over a real streamed turn, and their seam with the WebSocket: a page loaded
 // over HTTP mid-answer, then /stream from the cursor it gave, is the whole log with nothing twice.
 
-let s: TestServer;
-
-before(async () => {
-  s = await startServer();
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-});
+const s = useServer();
 
 test('mid-answer: REST page(s) then /stream from their cursor = the whole log, once; the routes agree', async () => {
   const id = await newConversation(s);

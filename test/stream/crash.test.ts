@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { test } from 'node:test';
+import { useServers } from '../helpers/server.ts';
 import {
   assertStrictlyIncreasing,
   type Ev,
@@ -18,15 +18,10 @@ import {
 // a client was shown is still in the log, a client resumes with its cursor, and new work runs. Then the
 // interrupted turn is retried: a new, visible session, idempotent with a key.
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const s of servers) await s.stop();
-  await servers[0]?.cleanup();
-});
+const servers = useServers();
 
 test('kill -9 mid-stream, restart: interrupted, nothing shown is lost, resume and new messages work, retry', async () => {
-  const first = await startServer();
-  servers.push(first);
+  const first = await servers.start();
   const id = await newConversation(first);
   const c = stream(first, id, 0);
   const sessionId = await sendMessage(first, id, 'Tell me a long story /long');
@@ -37,8 +32,7 @@ test('kill -9 mid-stream, restart: interrupted, nothing shown is lost, resume an
   assertStrictlyIncreasing(shown);
   assert.ok(!shown.some((e) => isFinish(e, sessionId)), 'killed before the turn ended');
 
-  const s = await startServer({ dataDir: first.dataDir, rootDir: first.rootDir, token: first.token });
-  servers.push(s);
+  const s = await servers.restart(first);
 
   // Recovery ran at start: the turn whose prompt the agent had received is interrupted, with an event.
   const got = await s.api('GET', `/api/sessions/${sessionId}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { test } from 'node:test';
+import { useServer } from '../helpers/server.ts';
 import {
   type Client,
   type Ev,
@@ -16,15 +16,7 @@ import {
 // Issue 4 "Must show" (e): 100 concurrent subscribers of one conversation, during a long streamed
 // turn, all receive the same sequence, and it is the stored log.
 
-let s: TestServer;
-
-before(async () => {
-  s = await startServer();
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-});
+const s = useServer();
 
 test('100 concurrent subscribers (/stream and /ws) all receive the stored sequence', async () => {
   const id = await newConversation(s);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useServer } from '../helpers/server.ts';
 import {
   assertStrictlyIncreasing,
   Client,
@@ -23,15 +23,7 @@ import {
 // CONTRACT sections 2 and 5 at the WebSocket endpoints: who may connect, what each endpoint sends,
 // the /ws frame protocol, and a clean shutdown with clients still connected.
 
-let s: TestServer;
-
-before(async () => {
-  s = await startServer();
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-});
+const s = useServer();
 
 /** The HTTP status an upgrade was refused with, or 101 when it was accepted. */
 function upgradeStatus(
@@ -263,31 +255,28 @@ describe('/ws multiplexed socket', () => {
 });
 
 describe('under BASE_URL', () => {
+  const gm = useServer({ baseUrl: '/gm' });
+
   test('the endpoints live under the prefix, like every route', async () => {
-    const gm = await startServer({ baseUrl: '/gm' });
-    try {
-      const id = await newConversation(gm);
-      const c = stream(gm, id, 0);
-      await c.until(() => c.events.length === 1, 10_000, 'conversation_created');
-      assert.equal(c.events[0].type, 'conversation_created');
-      await c.close();
-      const m = mux(gm);
-      await m.opened;
-      await m.close();
-      const bare = await upgradeStatus(`${gm.url.replace(/^http/, 'ws')}/stream?conversationId=${id}`, {
-        authorization: `Bearer ${gm.token}`,
-      });
-      assert.equal(bare.status, 404, 'not outside the prefix');
-    } finally {
-      await gm.stop();
-      await gm.cleanup();
-    }
+    const id = await newConversation(gm);
+    const c = stream(gm, id, 0);
+    await c.until(() => c.events.length === 1, 10_000, 'conversation_created');
+    assert.equal(c.events[0].type, 'conversation_created');
+    await c.close();
+    const m = mux(gm);
+    await m.opened;
+    await m.close();
+    const bare = await upgradeStatus(`${gm.url.replace(/^http/, 'ws')}/stream?conversationId=${id}`, {
+      authorization: `Bearer ${gm.token}`,
+    });
+    assert.equal(bare.status, 404, 'not outside the prefix');
   });
 });
 
 describe('shutdown', () => {
+  const own = useServer();
+
   test('SIGTERM with clients connected and a turn streaming: exits promptly, clients get 1001', async () => {
-    const own = await startServer();
     const clients: Client[] = [];
     const raw: Socket[] = [];
     try {
@@ -319,8 +308,6 @@ describe('shutdown', () => {
     } finally {
       for (const c of clients) c.ws.terminate();
       for (const r of raw) r.destroy();
-      await own.stop();
-      await own.cleanup();
     }
   });
 });

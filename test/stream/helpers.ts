@@ -3,7 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { TestServer } from '../helpers/server.ts';
+import { type AgentEntry, tsAgent } from '../helpers/agents-file.ts';
+import type { ServerHandle } from '../helpers/server.ts';
+
+export { answerPermission, newConversation, sendMessage } from '../helpers/calls.ts';
 
 // Real WebSocket clients for the streaming tests: they speak to the real server exactly as a browser
 // or script would, and keep every frame they were given.
@@ -19,7 +22,7 @@ export interface Ev {
 export const FINISHED = new Set(['completed', 'error', 'cancelled', 'interrupted']);
 
 /** What the helpers need of a server: a real process (test/helpers/server.ts) or one started in-process. */
-export type Srv = Pick<TestServer, 'base' | 'token' | 'api' | 'rootDir'>;
+export type Srv = Pick<ServerHandle, 'base' | 'token' | 'api' | 'rootDir'>;
 
 export function wsUrl(s: Srv, pathAndQuery: string): string {
   return `${s.base.replace(/^http/, 'ws')}${pathAndQuery}`;
@@ -164,18 +167,6 @@ export async function storedEvents(s: Srv, conversationId: string, after = 0, li
   }
 }
 
-export async function newConversation(s: Srv, agentId = 'demo'): Promise<string> {
-  const r = await s.api('POST', '/api/conversations', { agentId, cwd: s.rootDir });
-  assert.equal(r.status, 201, r.text);
-  return r.body.conversation.id as string;
-}
-
-export async function sendMessage(s: Srv, conversationId: string, content: string): Promise<string> {
-  const r = await s.api('POST', `/api/conversations/${conversationId}/messages`, { content });
-  assert.equal(r.status, 201, r.text);
-  return r.body.session.id as string;
-}
-
 /**
  * Polls the session until it has finished; returns it. With the conversation id it reads the session list,
  * which (unlike GET /api/sessions/{id}) does not carry every event of the turn: cheaper for huge turns.
@@ -222,16 +213,17 @@ export function textOf(events: Ev[], sessionId: string): string {
     .join('');
 }
 
-export const STAMP_AGENT = join(import.meta.dirname, '..', 'fixtures', 'agents', 'stream-stamp.ts');
+/** The `stamp` fixture agent (test/fixtures/agents/stream-stamp.ts), for withAgentsFile(). */
+export const STAMP: AgentEntry = tsAgent(
+  'stamp',
+  'Stamp',
+  join(import.meta.dirname, '..', 'fixtures', 'agents', 'stream-stamp.ts'),
+);
 
-/** An agents file that adds the `stamp` fixture agent (test/fixtures/agents/stream-stamp.ts). */
+/** An agents file with the stamp agent, written in `dir` (the benchmarks keep their files together). */
 export async function writeStampAgentsFile(dir: string): Promise<string> {
   const file = join(dir, 'agents.json');
-  const tsx = import.meta.resolve('tsx');
-  const agents = [
-    { id: 'stamp', name: 'Stamp', command: process.execPath, args: ['--import', tsx, STAMP_AGENT], env: {} },
-  ];
-  await writeFile(file, JSON.stringify({ agents }));
+  await writeFile(file, JSON.stringify({ agents: [STAMP] }));
   return file;
 }
 

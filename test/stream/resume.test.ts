@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { DEMO_ANSWER_TYPES } from '../helpers/demo.ts';
+import { useServer } from '../helpers/server.ts';
 import {
+  answerPermission,
   assertStrictlyIncreasing,
   type Client,
   type Ev,
@@ -22,15 +24,7 @@ import {
 // last seq ends up with exactly the stored log, nothing missing, nothing twice, whatever the moments
 // of the drops; several clients of one conversation end with identical sequences.
 
-let s: TestServer;
-
-before(async () => {
-  s = await startServer();
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-});
+const s = useServer();
 
 type Via = 'stream' | 'ws';
 interface Drop {
@@ -194,9 +188,7 @@ describe('resume after disconnects', () => {
     await c.close();
     cGot.push(...c.events.splice(0));
 
-    const answer = await s.api('POST', `/api/sessions/${sessionId}/permissions/${request.requestId}`, {
-      optionId: 'allow_once',
-    });
+    const answer = await answerPermission(s, request, 'allow_once');
     assert.equal(answer.status, 200, answer.text);
     await sleep(150);
     c = stream(s, conversationId, cGot[cGot.length - 1].seq);
@@ -216,15 +208,7 @@ describe('resume after disconnects', () => {
       assert.deepEqual(got, expected, `client ${name} has exactly the stored log`);
     }
     const types = new Set(expected.map((e) => e.type));
-    for (const t of [
-      'thought_delta',
-      'plan',
-      'tool_call',
-      'tool_update',
-      'permission_requested',
-      'permission_resolved',
-      'text_delta',
-    ]) {
+    for (const t of DEMO_ANSWER_TYPES) {
       assert.ok(types.has(t), `the turn had a ${t}`);
     }
     assert.deepEqual(b.control[0], {

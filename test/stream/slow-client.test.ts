@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { test } from 'node:test';
+import { withAgentsFile } from '../helpers/agents-file.ts';
+import { useServer } from '../helpers/server.ts';
 import {
   type Ev,
   isFinish,
@@ -15,7 +13,7 @@ import {
   stampOf,
   storedEvents,
   stream,
-  writeStampAgentsFile,
+  STAMP,
 } from './helpers.ts';
 
 // Issue 4 "Must show" (c): a client that stops reading for seconds does not delay the agent or the
@@ -23,19 +21,7 @@ import {
 // stalled socket hold, so the server has to pause that client instead of buffering for it.
 // Only non-timing facts are asserted; the latencies are printed (the bench measures them properly).
 
-let s: TestServer;
-let agentsDir: string;
-
-before(async () => {
-  agentsDir = await mkdtemp(join(tmpdir(), 'gmgui-agents-'));
-  const agentsFile = await writeStampAgentsFile(agentsDir);
-  s = await startServer({ env: { LOG_LEVEL: 'debug', GMGUI_AGENTS_FILE: agentsFile } });
-});
-after(async () => {
-  await s.stop();
-  await s.cleanup();
-  await rm(agentsDir, { recursive: true, force: true });
-});
+const s = useServer({ env: { LOG_LEVEL: 'debug', ...withAgentsFile([STAMP]) } });
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

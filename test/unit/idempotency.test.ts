@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { deepEqual as looseDeepEqual } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createConversation } from '../../src/commands/conversations.ts';
 import { canonicalJson, fingerprint, type Reply, idempotent } from '../../src/commands/idempotency.ts';
 import { sendMessage } from '../../src/commands/messages.ts';
 import { AppError } from '../../src/domain/errors.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openTempSqliteStore } from '../helpers/temp-store.ts';
 
 // Property tests of CONTRACT section 4's machinery: the payload fingerprint, and replay/422 behaviour
 // of `idempotent` through the real SQLite store under random interleavings of concurrent sends.
-
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
 
 /** The same JSON value with every object's keys in a random order (a client's serializer may differ). */
 function shuffleKeys(v: unknown, rnd: () => number): unknown {
@@ -100,9 +92,7 @@ describe('idempotent() through the SQLite store', () => {
   test('random interleavings: one effect per key, replays byte for byte, other payloads get 422', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(attempt, { minLength: 1, maxLength: 30 }), async (attempts) => {
-        const dir = await mkdtemp(join(tmpdir(), 'gmgui-idem-'));
-        dirs.push(dir);
-        const store = openSqliteStore({ file: join(dir, 'gmgui.db'), synchronous: 'NORMAL' });
+        const store = openTempSqliteStore('gmgui-idem-');
         try {
           const conv = await store.transaction((tx) =>
             createConversation(tx, { agentId: 'demo', cwd: '/w' }),
@@ -181,7 +171,6 @@ describe('idempotent() through the SQLite store', () => {
           assert.deepEqual(await store.listMessages('conv_missing'), []);
         } finally {
           await store.close();
-          await rm(dir, { recursive: true, force: true });
         }
       }),
       { numRuns: 40 },
@@ -189,9 +178,7 @@ describe('idempotent() through the SQLite store', () => {
   });
 
   test('an expired record is treated as absent and replaced', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gmgui-idem-'));
-    dirs.push(dir);
-    const store = openSqliteStore({ file: join(dir, 'gmgui.db'), synchronous: 'NORMAL' });
+    const store = openTempSqliteStore('gmgui-idem-');
     try {
       const conv = await store.transaction((tx) => createConversation(tx, { agentId: 'demo', cwd: '/w' }));
       const run = (content: string, expiredBefore: number) =>

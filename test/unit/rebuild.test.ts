@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
   createConversation,
@@ -26,18 +23,13 @@ import { requestCancel } from '../../src/commands/runner-cancel.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import { emptyState, evolve, rebuildFromLog, toTables } from '../../src/domain/rebuild.ts';
 import type { StoredEvent } from '../../src/domain/types.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openTempSqliteStore } from '../helpers/temp-store.ts';
 import type { Store, Tx } from '../../src/store/types.ts';
 
 // The audit trail is real: a random workload of every command that changes conversations, messages
 // and sessions runs through the real SQLite store (commands in concurrent groups, so group commit and
 // per-command rollback are exercised), then the tables rebuilt from the log alone must equal the
 // store's tables field by field.
-
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
 
 const RUNNER = 'runner-1';
 
@@ -177,7 +169,7 @@ async function runOp(store: Store, known: Known, o: Op, now: () => number): Prom
       );
       return;
     case 'output': {
-      const events = Array.from({ length: o.n }, (_, i) => ({ type: 'text_delta', text: `t${i}` }));
+      const events = Array.from({ length: o.n }, (_, i) => ({ type: 'text_delta' as const, text: `t${i}` }));
       await tx((t) =>
         appendAgentOutput(t, { sessionId: at(known.claimed, o.sess, 'sess_none'), owner: RUNNER, events }),
       );
@@ -303,9 +295,7 @@ describe('rebuild from the log', () => {
             [{ kind: 'create', agent: 'other', title: 'b' }, 1],
             ...rest,
           ];
-          const dir = await mkdtemp(join(tmpdir(), 'gmgui-rebuild-'));
-          dirs.push(dir);
-          const store = openSqliteStore({ file: join(dir, 'gmgui.db'), synchronous: 'NORMAL' });
+          const store = openTempSqliteStore('gmgui-rebuild-');
           const known: Known = { convs: [], sessions: [], claimed: [] };
           try {
             // Groups of 1–4 commands run concurrently: one batch, each in its own savepoint.
@@ -325,7 +315,6 @@ describe('rebuild from the log', () => {
             );
           } finally {
             await store.close();
-            await rm(dir, { recursive: true, force: true });
           }
         },
       ),

@@ -67,3 +67,24 @@ test('in one batch, a failing command rolls back alone: its rows and events are 
   ]);
   assert.equal(store.integrityCheck(), 'ok');
 });
+
+test('transactions queued in the same event-loop turn share one commit: readers are woken once, with the newest seq', async () => {
+  const woken: number[] = [];
+  const off = store.onAppend((seq) => woken.push(seq));
+  try {
+    const convs = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        store.transaction((tx) =>
+          createConversation(tx, { agentId: 'demo', title: `batch ${i}`, cwd: '/w' }),
+        ),
+      ),
+    );
+    const seqs = (await store.readEvents({ after: 0, limit: 1000 }))
+      .filter((e) => convs.some((c) => c.id === e.conversationId))
+      .map((e) => e.seq);
+    assert.equal(seqs.length, 5);
+    assert.deepEqual(woken, [Math.max(...seqs)], 'one COMMIT for the batch, one wake-up');
+  } finally {
+    off();
+  }
+});

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { commandQuery, matchCommands } from '../../web/src/lib/commands';
-import { configLabel } from '../../web/src/state/agent';
+import { configControls, configLabel } from '../../web/src/state/agent';
 import {
   applyEvent,
   applyEvents,
@@ -153,5 +153,57 @@ describe('turn footer state', () => {
       size: 200000,
       cost: { amount: 0.01, currency: 'USD' },
     });
+  });
+});
+
+describe('config options as controls (the agent bar)', () => {
+  it('reads the server shape (choices, booleans as strings) and the ACP shape (grouped options, booleans)', () => {
+    const server = configControls([
+      {
+        id: 'model',
+        name: 'Model',
+        type: 'select',
+        category: 'model',
+        currentValue: 'smart',
+        choices: [
+          { value: 'fast', name: 'Fast', description: 'Quick answers' },
+          { value: 'smart', name: 'Smart' },
+        ],
+      },
+      { id: 'think', name: 'Thinking', type: 'boolean', currentValue: 'false' },
+    ]);
+    expect(server.map((c) => [c.id, c.kind, c.value, c.choices.map((x) => x.value)])).toEqual([
+      ['model', 'select', 'smart', ['fast', 'smart']],
+      ['think', 'boolean', 'false', []],
+    ]);
+    const acp = configControls([
+      {
+        id: 'effort',
+        name: 'Effort',
+        type: 'select',
+        currentValue: 'low',
+        options: [
+          {
+            group: 'g',
+            name: 'Group',
+            options: [
+              { value: 'low', name: 'Low' },
+              { value: 'high', name: 'High' },
+            ],
+          },
+        ],
+      },
+      { id: 'web', name: 'Web', type: 'boolean', currentValue: true },
+      { id: 'odd', name: 'Odd', currentValue: { a: 1 } },
+    ]);
+    expect(acp.map((c) => [c.id, c.kind, c.value, c.choices.map((x) => x.name)])).toEqual([
+      ['effort', 'select', 'low', ['Low', 'High']],
+      ['web', 'boolean', 'true', []],
+    ]);
+  });
+
+  it('keeps a current value the agent did not list, so the select never shows a wrong one', () => {
+    const [c] = configControls([{ id: 'm', name: 'M', type: 'select', currentValue: 'x', options: [] }]);
+    expect(c?.choices).toEqual([{ value: 'x', name: 'x', description: null }]);
   });
 });

@@ -6,10 +6,10 @@ import {
   hydrateSession,
   initView,
 } from '../../web/src/state/conversation';
-import { streamedText } from '../../web/src/state/session';
+import { answerHasSteps, streamedText } from '../../web/src/state/session';
 import { buildRows } from '../../web/src/state/timeline';
 import type { Session } from '../../web/src/types';
-import { CID, ev, session, turnEvents, userMsg } from './fixtures';
+import { CID, ev, permissionRequested, session, turnEvents, userMsg } from './fixtures';
 
 describe('conversation view: events in seq order, each seq once', () => {
   it('builds a turn from the stream', () => {
@@ -60,19 +60,7 @@ describe('conversation view: events in seq order, each seq once', () => {
 
   it('a permission request disappears once resolved (in this tab or another)', () => {
     let v = applyEvents(initView(CID, null, [], 0), turnEvents(1, 's1', 'm1', []).slice(0, 3));
-    v = applyEvent(
-      v,
-      ev(
-        10,
-        'permission_requested',
-        {
-          requestId: 'r1',
-          toolCall: { title: 'Edit NOTES.md' },
-          options: [{ optionId: 'allow_once', name: 'Allow' }],
-        },
-        's1',
-      ),
-    );
+    v = applyEvent(v, permissionRequested(10, 'r1', 's1'));
     expect(v.sessions.s1?.permissions.map((p) => p.title)).toEqual(['Edit NOTES.md']);
     v = applyEvent(v, ev(11, 'permission_resolved', { requestId: 'r1', optionId: 'allow_once' }, 's1'));
     expect(v.sessions.s1?.permissions).toEqual([]);
@@ -136,6 +124,16 @@ describe('conversation view: events in seq order, each seq once', () => {
     v = applyEvent(v, ev(20, 'session_created', { session: session('s2', 'm1') }, 's2'));
     expect(buildRows(v, []).map((r) => r.key)).toEqual(['m1', 'turn:s1', 'turn:s2']);
   });
+
+  it('rows: a retry is attempt 2 of the same message and the first attempt is superseded', () => {
+    let v = applyEvents(initView(CID, null, [], 0), turnEvents(1, 's1', 'm1', ['x']));
+    v = applyEvent(v, ev(20, 'session_created', { session: session('s2', 'm1') }, 's2'));
+    const turns = buildRows(v, []).flatMap((r) => (r.kind === 'turn' ? [r] : []));
+    expect(turns.map((r) => [r.session.id, r.attempt, r.superseded])).toEqual([
+      ['s1', 1, true],
+      ['s2', 2, false],
+    ]);
+  });
 });
 
 describe('history rows inferred from messages', () => {
@@ -175,5 +173,28 @@ describe('session order', () => {
     v = addSessionRows(v, [at('s3', 'm3', 'completed', 30), at('s1', 'm1', 'completed', 10)]);
     v = addSessionRows(v, [at('s2', 'm2', 'error', 20)]);
     expect(v.sessionOrder).toEqual(['s1', 's2', 's3']);
+  });
+});
+
+describe('"Show steps" only when there are steps', () => {
+  const answer = (content: unknown) => ({ ...userMsg('a', ''), role: 'assistant', content }) as never;
+  it('reads the answer message blocks', () => {
+    expect(answerHasSteps(answer({ text: 'hi', blocks: [{ type: 'text', text: 'hi' }] }))).toBe(false);
+    expect(
+      answerHasSteps(
+        answer({
+          text: 'hi',
+          blocks: [
+            { type: 'thought', text: '…' },
+            { type: 'text', text: 'hi' },
+          ],
+        }),
+      ),
+    ).toBe(true);
+    expect(answerHasSteps(answer({ text: '', blocks: [{ type: 'tool_call', toolCallId: 't' }] }))).toBe(true);
+  });
+  it('unknown (no message, plain string content): offered', () => {
+    expect(answerHasSteps(null)).toBe(true);
+    expect(answerHasSteps(answer('hi'))).toBe(true);
   });
 });

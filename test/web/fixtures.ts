@@ -11,7 +11,8 @@ export function ev(
   fields: Record<string, unknown> = {},
   sessionId: string | null = null,
 ): GmEvent {
-  return { seq, type, conversationId: CID, sessionId, created_at: clock++, ...fields };
+  // Cast: tests also build types the client does not know, as a newer server could send.
+  return { seq, type, conversationId: CID, sessionId, created_at: clock++, ...fields } as GmEvent;
 }
 
 export function userMsg(id: string, content: string, sessionId: string | null = null): Message {
@@ -65,4 +66,14 @@ export function turnEvents(seq: number, sid: string, mid: string, text: string[]
     ),
   );
   return out;
+}
+
+/** The agent asks before editing NOTES.md (one "Allow" option). */
+export function permissionRequested(seq: number, requestId: string, sid: string): GmEvent {
+  return ev(
+    seq,
+    'permission_requested',
+    { requestId, toolCall: { title: 'Edit NOTES.md' }, options: [{ optionId: 'allow_once', name: 'Allow' }] },
+    sid,
+  );
 }

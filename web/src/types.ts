@@ -1,5 +1,9 @@
-// Wire types of the gmgui contract (CONTRACT.md sections 3 and 5), as the client sees them.
-// Fields the client does not use are left out; unknown extra fields are tolerated everywhere.
+import type { AppEvent } from '../../src/domain/events.ts';
+
+// Wire types of the gmgui contract (CONTRACT.md sections 3 and 5), as the client sees them. The
+// events come from the server's schemas (type-only imports: nothing of the server is bundled). The
+// entities below are the client's looser view (fields it does not use are left out; unknown extra
+// fields are tolerated everywhere), so that it keeps working against older servers.
 
 export interface Conversation {
   id: string;
@@ -8,6 +12,8 @@ export interface Conversation {
   cwd: string | null;
   status: string;
   version: number;
+  /** The agent's ACP session, once one was opened (null before the first message or agent-session call). */
+  acpSessionId?: string | null;
   created_at: number;
   updated_at: number;
   settings?: ConversationSettings;
@@ -25,6 +31,10 @@ export interface ConversationSettings {
   modeId?: string;
   /** What the agent offered when it last ran; absent until an agent ran, empty when it has none. */
   availableModes?: ModeInfo[];
+  /** What the agent offers to configure, in the server's shape (CONTRACT "The agent session before the first message"). */
+  configOptions?: ConfigOption[];
+  /** The values chosen here (`{[configId]: value}`, booleans as "true"/"false"). */
+  configValues?: Record<string, string>;
 }
 
 /** A slash-command the agent announced (ACP `AvailableCommand`). */
@@ -34,7 +44,11 @@ export interface AgentCommand {
   input?: { hint?: string } | null;
 }
 
-/** An agent's session configuration option (ACP `SessionConfigOption`), shown read-only. */
+/**
+ * An agent's session configuration option: as ACP writes it in `config` events (`options`, flat or
+ * grouped; booleans as booleans) or as the server keeps it in `settings.configOptions` (`choices`,
+ * booleans as "true"/"false").
+ */
 export interface ConfigOption {
   id: string;
   name: string;
@@ -44,6 +58,8 @@ export interface ConfigOption {
   currentValue?: unknown;
   /** Flat options, or groups of them (`{group, name, options}`). */
   options?: unknown[];
+  /** The server's flattened select values with their names. */
+  choices?: unknown[];
 }
 
 /** Token use of a turn (ACP `UsageUpdate`). */
@@ -98,15 +114,16 @@ export interface PermissionOption {
   kind?: string;
 }
 
-/** One entry of the log. `type` decides which other fields exist. */
-export interface GmEvent {
-  seq: number;
-  type: string;
-  conversationId: string | null;
-  sessionId: string | null;
-  created_at?: number;
-  [field: string]: unknown;
-}
+/**
+ * One entry of the log, typed by the server's own event vocabulary (src/domain/events.ts; CONTRACT
+ * section 5): `switch (ev.type)` narrows it to that type's fields. Each member also tolerates fields
+ * a newer server may add; a type this client does not know lands in `default`.
+ */
+export type GmEvent = Tolerant<AppEvent>;
+type Tolerant<E> = E extends unknown ? E & { [field: string]: unknown } : never;
+
+/** The event of one type, e.g. `EventOf<'mode'>`. */
+export type EventOf<T extends GmEvent['type']> = Extract<GmEvent, { type: T }>;
 
 export interface ToolCallContentItem {
   type: string;

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { notFound } from '../../domain/errors.ts';
-import { parse } from '../validate.ts';
+import { errors } from '../../domain/errors.ts';
+import { parse, pathIds } from '../validate.ts';
 
-const IdParams = z.object({ id: z.string().min(1).max(200) });
 const Cursor = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -14,13 +13,13 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
 
   // Catch-up for one conversation: every event after the cursor, agent output included.
   app.get('/api/conversations/:id/events', async (req) => {
-    const { id } = parse(IdParams, req.params, 'path');
+    const { id } = pathIds(req, 'id');
     const { after, limit } = parse(Cursor, req.query, 'query');
     // Events first, then lastSeq: an append in between can then only make lastSeq larger than the page
     // (more to fetch), never smaller than a seq the client was given.
     const events = await store.readEvents({ after, conversationId: id, limit });
     const lastSeq = await store.lastSeq(id);
-    if (lastSeq === 0 && !(await store.getConversation(id))) throw notFound('Conversation');
+    if (lastSeq === 0 && !(await store.getConversation(id))) throw errors.notFound('Conversation');
     return { events, lastSeq };
   });
 

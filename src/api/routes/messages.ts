@@ -1,40 +1,46 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ImageStore } from '../../attachments/image-store.ts';
+import { AttachmentsInputSchema, type PreparedAttachments, prepareAttachments } from '../../attachments/incoming.ts';
+import { sniffImage } from '../../attachments/limits.ts';
 import { idempotent } from '../../commands/idempotency.ts';
 import { sendMessage } from '../../commands/messages.ts';
-import { AppError, notFound } from '../../domain/errors.ts';
+import { errors } from '../../domain/errors.ts';
 import { confine } from '../../domain/paths.ts';
 import { idempotencyOf } from '../idempotency-key.ts';
 import { sendStored } from '../reply.ts';
-import { parse } from '../validate.ts';
+import { Id, parse, pathIds } from '../validate.ts';
 
-const ConvParams = z.object({ id: z.string().min(1).max(200) });
 const PageQuery = z.object({
-  before: z.string().min(1).max(200).optional(),
+  before: Id.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
-const MessageParams = z.object({ id: z.string().min(1).max(200), mid: z.string().min(1).max(200) });
 
 const SendBody = z
   .object({
-    content: z.string().refine((s) => s.trim().length > 0, 'must not be empty'),
-    agentId: z.string().min(1).max(200).optional(),
+    // May be empty when the message carries attachments (checked below).
+    content: z.string(),
+    agentId: Id.optional(),
     folderContext: z.object({ path: z.string().min(1).max(4096) }).passthrough().optional(),
+    attachments: AttachmentsInputSchema.optional(),
     idempotencyKey: z.string().optional(),
   })
   .strict();
 
+const NO_ATTACHMENTS: PreparedAttachments = { attachments: [], images: [], fingerprint: [] };
+
 export async function messageRoutes(app: FastifyInstance): Promise<void> {
   const { store, config, agents, runner } = app.ctx;
+  const images = new ImageStore(config.dataDir);
 
   app.get('/api/conversations/:id/messages', async (req) => {
-    const { id } = parse(ConvParams, req.params, 'path');
+    const { id } = pathIds(req, 'id');
     const { before, limit } = parse(PageQuery, req.query, 'query');
-    if (!(await store.getConversation(id))) throw notFound('Conversation');
+    if (!(await store.getConversation(id))) throw errors.notFound('Conversation');
     if (before === undefined && limit === undefined) return { messages: await store.listMessages(id) };
     if (before !== undefined) {
       const anchor = await store.getMessage(before);
-      if (!anchor || anchor.conversationId !== id) throw notFound('Message');
+      if (!anchor || anchor.conversationId !== id) throw errors.notFound('Message');
     }
     // One more than asked tells whether older messages remain, without counting them all.
     const want = limit ?? 100;
@@ -44,18 +50,45 @@ export async function messageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/api/conversations/:id/messages', async (req, reply) => {
-    const { id } = parse(ConvParams, req.params, 'path');
+    const { id } = pathIds(req, 'id');
     const body = parse(SendBody, req.body ?? {});
+    const inputs = body.attachments ?? [];
+    if (!body.content.trim() && inputs.length === 0)
+      throw errors.invalidRequest('Invalid request body at "content": must not be empty.');
     if (body.agentId !== undefined && !agents.has(body.agentId)) {
-      throw new AppError(400, 'unknown_agent', `There is no agent "${body.agentId}". GET /api/agents lists them.`);
+      throw errors.unknownAgent(body.agentId);
     }
     let folderContext: { path: string } | undefined;
     if (body.folderContext) {
       const real = await confine(body.folderContext.path, config.roots);
-      if (!real) throw new AppError(403, 'outside_roots', 'That folder is outside the folders gmgui may use (GMGUI_ROOTS).');
+      if (!real) throw errors.outsideRoots();
       folderContext = { path: real };
     }
-    const payload = { content: body.content, agentId: body.agentId, folderContext: body.folderContext };
+    let prepared = NO_ATTACHMENTS;
+    if (inputs.length) {
+      // Attachments are checked against the conversation's folder and its agent before anything is stored.
+      const conversation = await store.getConversation(id);
+      if (!conversation) throw errors.notFound('Conversation');
+      const agentId = body.agentId ?? conversation.agentId;
+      const agentName = agents.get(agentId)?.name ?? agentId;
+      prepared = await prepareAttachments(inputs, {
+        agentName,
+        cwd: conversation.cwd,
+        roots: config.roots,
+        capabilities: async () => {
+          if (!runner.promptCapabilities) return { image: false, audio: false, embeddedContext: false };
+          return runner.promptCapabilities(agentId);
+        },
+      });
+      // Durable before the message that names them commits.
+      for (const img of prepared.images) await images.put(img.sha256, img.bytes);
+    }
+    const payload = {
+      content: body.content,
+      agentId: body.agentId,
+      folderContext: body.folderContext,
+      ...(inputs.length ? { attachments: prepared.fingerprint } : {}),
+    };
     const { idem, key } = idempotencyOf(req, `messages:${id}`, payload, config.idempotencyTtlMs);
     const r = await store.transaction((tx) =>
       idempotent(tx, idem, async () => {
@@ -64,6 +97,8 @@ export async function messageRoutes(app: FastifyInstance): Promise<void> {
           content: body.content,
           agentId: body.agentId,
           folderContext,
+          attachments: prepared.attachments,
+          maxPending: config.maxPending,
         });
         return { status: 201, body: { message, session, idempotencyKey: key } };
       }),
@@ -73,9 +108,24 @@ export async function messageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/api/conversations/:id/messages/:mid', async (req) => {
-    const { id, mid } = parse(MessageParams, req.params, 'path');
+    const { id, mid } = pathIds(req, 'id', 'mid');
     const message = await store.getMessage(mid);
-    if (!message || message.conversationId !== id) throw notFound('Message');
+    if (!message || message.conversationId !== id) throw errors.notFound('Message');
     return { message };
+  });
+
+  // An attached image's bytes, by their SHA-256 (the `url` of an image attachment). Served as the
+  // image type its bytes are, never sniffed into anything else, never run.
+  app.get('/api/attachments/:sha256', async (req, reply) => {
+    const { sha256 } = pathIds(req, 'sha256');
+    const bytes = ImageStore.isSha256(sha256) ? await images.get(sha256) : null;
+    const type = bytes ? sniffImage(bytes) : null;
+    if (!bytes || !type) throw errors.notFound('Attachment');
+    return reply
+      .header('content-type', type)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .header('cache-control', 'private, max-age=31536000, immutable')
+      .send(bytes);
   });
 }

@@ -1,61 +1,129 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { idempotent } from '../../commands/idempotency.ts';
 import { retrySession } from '../../commands/messages.ts';
-import { notFound } from '../../domain/errors.ts';
+import { errors } from '../../domain/errors.ts';
 import type { Session } from '../../domain/types.ts';
 import { idempotencyOf } from '../idempotency-key.ts';
+import { readEventPage } from '../limits/event-pages.ts';
+import { historyBudget } from '../limits/read-budget.ts';
 import { sendStored } from '../reply.ts';
-import { parse } from '../validate.ts';
+import { parse, pathIds } from '../validate.ts';
 
-const IdParams = z.object({ id: z.string().min(1).max(200) });
 const StatusQuery = z.object({
   status: z.enum(['pending', 'processing', 'completed', 'error', 'cancelled', 'interrupted']).optional(),
 });
 const RetryBody = z.object({ idempotencyKey: z.string().optional() }).strict();
 
-/** A session's whole event history, however long: pages through the log. */
-async function allSessionEvents(store: FastifyInstance['ctx']['store'], session: Session) {
-  const events = [];
-  let after = 0;
-  for (;;) {
-    const page = await store.readEvents({ after, sessionId: session.id, limit: 5000 });
-    events.push(...page);
-    if (page.length < 5000) return events;
-    after = page[page.length - 1].seq;
-  }
+/** The largest `limit` of a history page. */
+const MAX_PAGE_EVENTS = 5_000;
+const DEFAULT_PAGE_EVENTS = 1_000;
+
+/** What a page adds around its events: `"events":[`, `],"nextAfter":` with a cursor, `}`. */
+const ENVELOPE_BYTES = '"events":[],"nextAfter":}'.length + 16;
+
+/** A page of a session's events (CONTRACT section 8, "Paged history"); `maxBytes` at most GMGUI_PAGE_BYTES. */
+function pageQuery(pageBytes: number) {
+  const whole = (min: number, max: number) =>
+    z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().min(min).max(max));
+  return z.object({
+    after: whole(0, Number.MAX_SAFE_INTEGER).optional(),
+    limit: whole(1, MAX_PAGE_EVENTS).default(DEFAULT_PAGE_EVENTS),
+    maxBytes: whole(1024, pageBytes).default(pageBytes),
+  });
 }
 
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const { store, config, runner } = app.ctx;
+  const PageQuery = pageQuery(config.pageBytes);
+
+  /**
+   * One page of a session's events after `after`, sent as built: each event is serialized once (to
+   * weigh it) and the answer is those strings joined, never one big object serialized again.
+   * `session` is the row, on first pages only (a continuation already has it, and a long turn's row
+   * carries its whole answer). `nextAfter` is the cursor of the next page, null when none is stored yet.
+   * The row is read in the page's first turn of the read budget (limits/read-budget.ts): it can be as
+   * large as the turn's answer.
+   */
+  async function sendPage(
+    reply: FastifyReply,
+    load: () => Promise<Session | null>,
+    q: { after?: number; limit: number; maxBytes: number },
+    withSession: (s: Session) => boolean,
+  ) {
+    const holder = historyBudget(store.kind).holder();
+    let session: Session | null = null;
+    let head = '';
+    await holder.turn();
+    try {
+      session = await load();
+      if (session && withSession(session)) head = `"session":${JSON.stringify(session)},`;
+    } finally {
+      holder.done(Buffer.byteLength(head));
+      if (!session) holder.release();
+    }
+    // No turn yet: nothing to page (and the answer stays exactly what it always was).
+    if (!session) return reply.send({ session: null, events: [] });
+    const page = await readEventPage(
+      store,
+      { sessionId: session.id, after: q.after ?? 0 },
+      { maxEvents: q.limit, maxBytes: q.maxBytes },
+      Buffer.byteLength(head) + ENVELOPE_BYTES,
+      holder,
+    );
+    const nextAfter = page.more ? page.events[page.events.length - 1].seq : null;
+    try {
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(`{${head}"events":[${page.json.join(',')}],"nextAfter":${nextAfter}}`);
+    } finally {
+      // Handed to the socket: the next reader may build its page.
+      page.release();
+    }
+  }
 
   app.get('/api/conversations/:id/sessions', async (req) => {
-    const { id } = parse(IdParams, req.params, 'path');
+    const { id } = pathIds(req, 'id');
     const { status } = parse(StatusQuery, req.query, 'query');
-    if (!(await store.getConversation(id))) throw notFound('Conversation');
+    if (!(await store.getConversation(id))) throw errors.notFound('Conversation');
     return { sessions: await store.listSessions(id, status) };
   });
 
-  app.get('/api/conversations/:id/sessions/latest', async (req) => {
-    const { id } = parse(IdParams, req.params, 'path');
-    if (!(await store.getConversation(id))) throw notFound('Conversation');
-    const session = await store.latestSession(id);
-    return { session, events: session ? await allSessionEvents(store, session) : [] };
+  // The latest turn with the first page of its events; later pages come from /api/sessions/{id}?after=.
+  app.get('/api/conversations/:id/sessions/latest', async (req, reply) => {
+    const { id } = pathIds(req, 'id');
+    const q = parse(PageQuery, req.query, 'query');
+    const load = async () => {
+      if (!(await store.getConversation(id))) throw errors.notFound('Conversation');
+      return store.latestSession(id);
+    };
+    return sendPage(reply, load, q, () => true);
   });
 
-  app.get('/api/sessions/:id', async (req) => {
-    const { id } = parse(IdParams, req.params, 'path');
-    const session = await store.getSession(id);
-    if (!session) throw notFound('Session');
-    return { session, events: await allSessionEvents(store, session) };
+  app.get('/api/sessions/:id', async (req, reply) => {
+    const { id } = pathIds(req, 'id');
+    const q = parse(PageQuery, req.query, 'query');
+    const load = async () => {
+      const session = await store.getSession(id);
+      if (!session) throw errors.notFound('Session');
+      return session;
+    };
+    return sendPage(reply, load, q, () => q.after === undefined);
   });
 
   app.post('/api/sessions/:id/retry', async (req, reply) => {
-    const { id } = parse(IdParams, req.params, 'path');
+    const { id } = pathIds(req, 'id');
     parse(RetryBody, req.body ?? {});
     const { idem } = idempotencyOf(req, `retry:${id}`, {}, config.idempotencyTtlMs);
     const r = await store.transaction((tx) =>
-      idempotent(tx, idem, async () => ({ status: 201, body: { session: await retrySession(tx, id) } })),
+      idempotent(tx, idem, async () => ({
+        status: 201,
+        body: { session: await retrySession(tx, id, { maxPending: config.maxPending }) },
+      })),
     );
     if (!r.replayed) runner.wake();
     return sendStored(reply, r);

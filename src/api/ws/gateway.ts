@@ -4,6 +4,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type WebSocket from 'ws';
 import type { StoredEvent } from '../../domain/types.ts';
+import { gaugeFrom } from '../../metrics/registry.ts';
 import { Connection } from './connection.ts';
 import { LogTail } from './log-tail.ts';
 import { type GatewayOptions, resolveGatewayOptions } from './options.ts';
@@ -35,8 +36,21 @@ function endSoon(socket: Duplex): void {
 export async function websocketGateway(app: FastifyInstance, given?: Partial<GatewayOptions>): Promise<void> {
   const { store, config } = app.ctx;
   const opts = resolveGatewayOptions(config, given);
-  const tail = await LogTail.open(store, opts.pageSize);
+  const tail = await LogTail.open(store, opts.pageSize, opts.pageBytes, {
+    events: opts.ringEvents,
+    bytes: opts.ringBytes,
+  });
   const connections = new Set<Connection>();
+  gaugeFrom(
+    'gmgui_websocket_clients',
+    'Open WebSocket connections (/sync, /stream, /ws).',
+    () => connections.size,
+  );
+  gaugeFrom(
+    'gmgui_websocket_subscriptions',
+    'Subscriptions following the log over WebSocket, all conversations and /sync.',
+    () => tail.followerCount,
+  );
 
   const heartbeat = setInterval(() => {
     for (const c of connections) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { NOTIFY_CHANNEL } from './pg-tx.ts';
+import { NOTIFY_CHANNEL } from './event-append.ts';
 
 // Tells this instance's listeners that the log grew, whoever appended. The log is the data; this is only
 // the wake-up, so every path here may lose or repeat a signal without harm:
@@ -10,7 +10,7 @@ import { NOTIFY_CHANNEL } from './pg-tx.ts';
 // - a timer polls the log head, so a notification lost while reconnecting only delays a wake-up by at
 //   most one poll interval.
 // Listeners are called with a seq only when it is higher than any reported before: because commits
-// happen in seq order (pg-tx.ts), "seq N is visible" means everything up to N is, and a reader reading
+// happen in seq order (event-append.ts), "seq N is visible" means everything up to N is, and a reader reading
 // after its own cursor will find all of it.
 
 export interface AppendWatcherOptions {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { newerSchemaError } from '../schema.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
 // Brings a database up to the newest schema. Every instance calls this at start; a transaction-scoped
@@ -25,12 +26,7 @@ export async function migrate(
       'SELECT max(version) AS v FROM schema_migrations',
     );
     const current = rows[0]?.v ?? 0;
-    if (current > migrations.length) {
-      throw new Error(
-        `The database schema is at version ${current}, newer than this gmgui knows (${migrations.length}). ` +
-          'Upgrade gmgui on this host before starting it against that database.',
-      );
-    }
+    if (current > migrations.length) throw newerSchemaError(current, migrations.length);
     for (let v = current; v < migrations.length; v++) {
       await client.query(migrations[v]);
       await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v + 1]);

@@ -1,20 +1,24 @@
 import type pg from 'pg';
-import { isLifecycleType } from '../../domain/events.ts';
 import type { Conversation, Message, NewEvent, PermissionRequest, Session } from '../../domain/types.ts';
 import type { IdempotencyRecord, Lease, Tx } from '../types.ts';
+import { type BufferedEvent, bufferEvent, commitWithEvents } from './event-append.ts';
 import {
+  CONVERSATION_COLUMNS,
   type ConversationRow,
   conversationParams,
+  conversationValues,
   leaseOf,
   type MessageRow,
   messageParams,
+  PERMISSION_COLUMNS,
   type PermissionRow,
   permissionParams,
+  permissionValues,
+  placeholders,
   SESSION_COLUMNS,
   type SessionRow,
   sessionRow,
   sessionValues,
-  splitEvent,
   toConversation,
   toMessage,
   toPermission,
@@ -34,67 +38,9 @@ import {
 // Deadlocks from commands that lock the same rows in different orders are detected by PostgreSQL and
 // the transaction is re-run (postgres-store.ts).
 //
-// Event order. A PostgreSQL sequence hands out numbers at INSERT time, but transactions commit in any
-// order: a reader could see seq 6, ask for "after 6", and never see 5 when it commits later. So seq is not
-// a sequence. append() only buffers; when the command has finished, commit() advances the single
-// log_head row (UPDATE … RETURNING, which takes that row's lock), writes the buffered events with the
-// numbers it got, and the transaction commits at once. The next appending transaction blocks on the same
-// row until this one has committed (or rolled back: its numbers are then never used and nobody saw them),
-// and PostgreSQL makes a commit visible before it releases the transaction's locks. Hence: when seq N is
-// visible, every seq below N is already visible or will never exist. A reader can never skip an event.
-// The lock is held only for the tail of each appending transaction (one statement and the COMMIT, sent
-// to the server together), and transactions that append nothing (reads, lease renewals) never take it.
-//
 // Rows are inserted with the conversation's row locked first, so messages and sessions of one conversation
-// get their `ord` in commit order too (sessions of a conversation run in that order).
-
-export const NOTIFY_CHANNEL = 'gmgui_events';
-
-interface BufferedEvent {
-  type: string;
-  conversationId: string;
-  sessionId: string | null;
-  lifecycle: boolean;
-  data: string;
-}
-
-/**
- * A string as an SQL literal: quotes doubled, and backslashes doubled inside E'…' so the meaning does not
- * depend on standard_conforming_strings (the same rules as pg's escapeLiteral, without its per-character
- * loop, which is slow on large agent output).
- */
-function literal(v: string | null): string {
-  if (v === null) return 'NULL';
-  const quoted = v.replace(/'/g, "''");
-  return v.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
-}
-
-const textArray = (vals: Array<string | null>) => `ARRAY[${vals.map(literal).join(',')}]::text[]`;
-
-/**
- * Numbers and writes the events, queues the wake-up (PostgreSQL delivers a NOTIFY only if and when the
- * transaction commits) and commits, in one message to the server: the log head's lock is then held only
- * for the server's own work and the commit, never across a network round trip or a busy event loop.
- * Values are inlined as literals because a message with several statements cannot carry parameters.
- */
-function appendAndCommitSql(events: BufferedEvent[], at: number): string {
-  if (!Number.isSafeInteger(at)) throw new Error(`bad timestamp ${at}`);
-  const n = events.length;
-  return `
-  WITH head AS (
-    UPDATE log_head SET seq = seq + ${n} WHERE id = 1 RETURNING seq
-  ), ins AS (
-    INSERT INTO events (seq, type, conversation_id, session_id, lifecycle, created_at, data)
-    SELECT head.seq - ${n} + e.n, e.type, e.conversation_id, e.session_id, e.lifecycle, ${at}, e.data
-    FROM head,
-         unnest(${textArray(events.map((e) => e.type))}, ${textArray(events.map((e) => e.conversationId))},
-                ${textArray(events.map((e) => e.sessionId))}, ARRAY[${events.map((e) => e.lifecycle).join(',')}]::boolean[],
-                ${textArray(events.map((e) => e.data))}) WITH ORDINALITY
-           AS e(type, conversation_id, session_id, lifecycle, data, n)
-  )
-  SELECT seq, pg_notify('${NOTIFY_CHANNEL}', seq::text) FROM head;
-  COMMIT`;
-}
+// get their `ord` in commit order too (sessions of a conversation run in that order). Events are numbered
+// at commit (event-append.ts: "Event order").
 
 export class PgTx implements Tx {
   private readonly events: BufferedEvent[] = [];
@@ -148,47 +94,22 @@ export class PgTx implements Tx {
   }
 
   async insertConversation(c: Conversation): Promise<void> {
-    const p = conversationParams(c);
     await this.run(
-      `INSERT INTO conversations (id, agent_id, title, cwd, status, version, settings, acp_session_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        p.id,
-        p.agent_id,
-        p.title,
-        p.cwd,
-        p.status,
-        p.version,
-        p.settings,
-        p.acp_session_id,
-        p.created_at,
-        p.updated_at,
-      ],
+      `INSERT INTO conversations (${CONVERSATION_COLUMNS}) VALUES (${placeholders(CONVERSATION_COLUMNS)})`,
+      conversationValues(c),
     );
     // A row this transaction inserted is invisible to others until commit: as good as locked.
-    this.conversations.set(c.id, p);
+    this.conversations.set(c.id, conversationParams(c));
   }
 
   async updateConversation(c: Conversation): Promise<void> {
-    const p = conversationParams(c);
     const n = await this.run(
       `UPDATE conversations SET agent_id = $2, title = $3, cwd = $4, status = $5, version = $6, settings = $7,
          acp_session_id = $8, created_at = $9, updated_at = $10 WHERE id = $1`,
-      [
-        p.id,
-        p.agent_id,
-        p.title,
-        p.cwd,
-        p.status,
-        p.version,
-        p.settings,
-        p.acp_session_id,
-        p.created_at,
-        p.updated_at,
-      ],
+      conversationValues(c),
     );
     // The UPDATE locked the row (when there was one).
-    if (n > 0) this.conversations.set(c.id, p);
+    if (n > 0) this.conversations.set(c.id, conversationParams(c));
     else this.conversations.delete(c.id);
   }
 
@@ -211,9 +132,9 @@ export class PgTx implements Tx {
     await this.lockedConversation(m.conversationId);
     const p = messageParams(m);
     await this.run(
-      `INSERT INTO messages (id, conversation_id, role, content, session_id, folder_context, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [p.id, p.conversation_id, p.role, p.content, p.session_id, p.folder_context, p.created_at],
+      `INSERT INTO messages (id, conversation_id, role, content, session_id, folder_context, attachments, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [p.id, p.conversation_id, p.role, p.content, p.session_id, p.folder_context, p.attachments, p.created_at],
     );
   }
 
@@ -225,7 +146,7 @@ export class PgTx implements Tx {
   async insertSession(s: Session): Promise<void> {
     await this.lockedConversation(s.conversationId);
     await this.run(
-      `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders(SESSION_COLUMNS)})`,
       sessionValues(s),
     );
     this.sessions.set(s.id, sessionRow(s, null));
@@ -235,7 +156,7 @@ export class PgTx implements Tx {
     const n = await this.run(
       `UPDATE sessions SET conversation_id = $2, message_id = $3, agent_id = $4, status = $5, created_at = $6,
          started_at = $7, completed_at = $8, response = $9, error = $10, stop_reason = $11, retry_of = $12,
-         prompt_sent = $13 WHERE id = $1`,
+         prompt_sent = $13, error_code = $14 WHERE id = $1`,
       sessionValues(s),
     );
     const known = this.sessions.get(s.id);
@@ -314,22 +235,9 @@ export class PgTx implements Tx {
   }
 
   async insertPermission(p: PermissionRequest): Promise<void> {
-    const r = permissionParams(p);
     await this.run(
-      `INSERT INTO permissions (session_id, request_id, conversation_id, tool_call, options, status, option_id,
-         created_at, resolved_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        r.session_id,
-        r.request_id,
-        r.conversation_id,
-        r.tool_call,
-        r.options,
-        r.status,
-        r.option_id,
-        r.created_at,
-        r.resolved_at,
-      ],
+      `INSERT INTO permissions (${PERMISSION_COLUMNS}) VALUES (${placeholders(PERMISSION_COLUMNS)})`,
+      permissionValues(p),
     );
   }
 
@@ -371,32 +279,11 @@ export class PgTx implements Tx {
   }
 
   async append(e: NewEvent): Promise<void> {
-    const { sessionId, data } = splitEvent(e);
-    this.events.push({
-      type: e.type,
-      conversationId: e.conversationId,
-      sessionId,
-      lifecycle: isLifecycleType(e.type),
-      data,
-    });
+    this.events.push(bufferEvent(e));
   }
 
-  /**
-   * Commits, writing the buffered events first (see "Event order" above). Returns the newest seq written,
-   * or 0 when the command appended nothing. After an error the caller must roll back.
-   */
-  async commit(): Promise<number> {
-    if (this.events.length === 0) {
-      await this.client.query('COMMIT');
-      return 0;
-    }
-    // A message with several statements yields one result per statement (pg's typings do not model it).
-    const results = (await this.client.query(appendAndCommitSql(this.events, this.now))) as unknown as Array<
-      pg.QueryResult<{ seq: number }>
-    >;
-    const seq = results[0]?.rows[0]?.seq;
-    if (typeof seq !== 'number')
-      throw new Error('log_head row is missing: the database was not migrated by gmgui');
-    return seq;
+  /** Commits, writing the buffered events first. Returns the newest seq written (0: none); see event-append.ts. */
+  commit(): Promise<number> {
+    return commitWithEvents(this.client, this.events, this.now);
   }
 }

@@ -1,4 +1,5 @@
 import type { Conversation, Message, PermissionRequest, Session } from '../../domain/types.ts';
+import type { Lease } from '../types.ts';
 
 // Row <-> entity mapping for SQLite. JSON columns hold nested values; booleans are 0/1.
 
@@ -48,6 +49,7 @@ export interface MessageRow {
   content: string;
   session_id: string | null;
   folder_context: string | null;
+  attachments: string | null;
   created_at: number;
 }
 
@@ -58,6 +60,7 @@ export const toMessage = (r: MessageRow): Message => ({
   content: JSON.parse(r.content),
   sessionId: r.session_id,
   ...(r.folder_context ? { folderContext: JSON.parse(r.folder_context) } : {}),
+  ...(r.attachments ? { attachments: JSON.parse(r.attachments) } : {}),
   created_at: r.created_at,
 });
 
@@ -68,6 +71,7 @@ export const messageParams = (m: Message) => ({
   content: JSON.stringify(m.content),
   session_id: m.sessionId,
   folder_context: m.folderContext ? JSON.stringify(m.folderContext) : null,
+  attachments: m.attachments ? JSON.stringify(m.attachments) : null,
   created_at: m.created_at,
 });
 
@@ -82,6 +86,7 @@ export interface SessionRow {
   completed_at: number | null;
   response: string | null;
   error: string | null;
+  error_code: string | null;
   stop_reason: string | null;
   retry_of: string | null;
   prompt_sent: number;
@@ -100,6 +105,7 @@ export const toSession = (r: SessionRow): Session => ({
   completed_at: r.completed_at,
   response: r.response === null ? null : JSON.parse(r.response),
   error: r.error,
+  ...(r.error_code ? { errorCode: r.error_code } : {}),
   stopReason: r.stop_reason,
   retryOf: r.retry_of,
   promptSent: r.prompt_sent === 1,
@@ -116,10 +122,14 @@ export const sessionParams = (s: Session) => ({
   completed_at: s.completed_at,
   response: s.response === null ? null : JSON.stringify(s.response),
   error: s.error,
+  error_code: s.errorCode ?? null,
   stop_reason: s.stopReason,
   retry_of: s.retryOf,
   prompt_sent: s.promptSent ? 1 : 0,
 });
+
+export const leaseOf = (r: { lease_owner: string | null; lease_until: number | null }): Lease | null =>
+  r.lease_owner && r.lease_until !== null ? { owner: r.lease_owner, until: r.lease_until } : null;
 
 export interface PermissionRow {
   session_id: string;

@@ -15,6 +15,7 @@ interface Lang {
   strings: string[];
 }
 
+// Keyword lists are not indented inside their backquotes: the bundle ships every character.
 const words = (s: string): ReadonlySet<string> => new Set(s.split(/\s+/).filter(Boolean));
 
 const DQ = String.raw`"(?:[^"\\\n]|\\.)*"?`;
@@ -26,54 +27,54 @@ const HASH_LINE = String.raw`#[^\n]*`;
 
 const JS: Lang = {
   keywords: words(`
-		as async await break case catch class const continue debugger default delete do else enum export
-		extends false finally for from function get if implements import in instanceof interface let new
-		null of package private protected public readonly return satisfies set static super switch this
-		throw true try type typeof undefined var void while with yield keyof declare namespace abstract`),
+as async await break case catch class const continue debugger default delete do else enum export
+extends false finally for from function get if implements import in instanceof interface let new
+null of package private protected public readonly return satisfies set static super switch this
+throw true try type typeof undefined var void while with yield keyof declare namespace abstract`),
   comments: [C_BLOCK, C_LINE],
   strings: [BT, DQ, SQ],
 };
 
 const PY: Lang = {
   keywords: words(`
-		and as assert async await break class continue def del elif else except False finally for from
-		global if import in is lambda None nonlocal not or pass raise return True try while with yield self match case`),
+and as assert async await break class continue def del elif else except False finally for from
+global if import in is lambda None nonlocal not or pass raise return True try while with yield self match case`),
   comments: [HASH_LINE],
   strings: [String.raw`"""[\s\S]*?(?:"""|$)`, String.raw`'''[\s\S]*?(?:'''|$)`, DQ, SQ],
 };
 
 const SH: Lang = {
   keywords: words(`
-		if then else elif fi for in do done while until case esac function return local export readonly
-		set unset shift exit echo cd source true false`),
+if then else elif fi for in do done while until case esac function return local export readonly
+set unset shift exit echo cd source true false`),
   comments: [String.raw`(?:^|(?<=\s))#[^\n]*`],
   strings: [DQ, "'[^']*'?"],
 };
 
 const GO: Lang = {
   keywords: words(`
-		break case chan const continue default defer else fallthrough for func go goto if import interface
-		map package range return select struct switch type var nil true false iota error string int bool byte`),
+break case chan const continue default defer else fallthrough for func go goto if import interface
+map package range return select struct switch type var nil true false iota error string int bool byte`),
   comments: [C_BLOCK, C_LINE],
   strings: [BT, DQ, SQ],
 };
 
 const RUST: Lang = {
   keywords: words(`
-		as async await break const continue crate dyn else enum extern false fn for if impl in let loop match
-		mod move mut pub ref return self Self static struct super trait true type unsafe use where while
-		Some None Ok Err String Vec Option Result`),
+as async await break const continue crate dyn else enum extern false fn for if impl in let loop match
+mod move mut pub ref return self Self static struct super trait true type unsafe use where while
+Some None Ok Err String Vec Option Result`),
   comments: [C_BLOCK, C_LINE],
   strings: [DQ],
 };
 
 const C_LIKE: Lang = {
   keywords: words(`
-		abstract auto bool boolean break case catch char class const continue default delete do double else
-		enum extends false final finally float for goto if implements import include int interface long
-		namespace new null nullptr private protected public return short signed sizeof static struct super
-		switch template this throw throws true try typedef typename union unsigned using var virtual void
-		volatile while`),
+abstract auto bool boolean break case catch char class const continue default delete do double else
+enum extends false final finally float for goto if implements import include int interface long
+namespace new null nullptr private protected public return short signed sizeof static struct super
+switch template this throw throws true try typedef typename union unsigned using var virtual void
+volatile while`),
   comments: [C_BLOCK, C_LINE],
   strings: [DQ, SQ],
 };
@@ -88,9 +89,9 @@ const CSS: Lang = {
 
 const SQL: Lang = {
   keywords: words(`
-		select from where and or not insert into values update set delete create table index drop alter add
-		primary key foreign references join left right inner outer on group by order having limit offset as
-		distinct null is in exists case when then else end begin commit rollback returning default unique`),
+select from where and or not insert into values update set delete create table index drop alter add
+primary key foreign references join left right inner outer on group by order having limit offset as
+distinct null is in exists case when then else end begin commit rollback returning default unique`),
   comments: [String.raw`--[^\n]*`, C_BLOCK],
   strings: [SQ, DQ],
 };

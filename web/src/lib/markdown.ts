@@ -13,11 +13,18 @@ function purify(html: string): string {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer nofollow');
       }
+      // The one input allowed: a GFM task-list box (markdown-core.ts escapes raw HTML, so only
+      // marked makes these), read-only like the agent's list it shows.
+      if (node.tagName === 'INPUT') {
+        for (const a of Array.from(node.attributes)) if (a.name !== 'checked') node.removeAttribute(a.name);
+        node.setAttribute('type', 'checkbox');
+        node.setAttribute('disabled', '');
+      }
     });
     hooked = true;
   }
   return DOMPurify.sanitize(html, {
-    FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'select'],
+    FORBID_TAGS: ['style', 'form', 'textarea', 'select'],
     FORBID_ATTR: ['style'],
   });
 }

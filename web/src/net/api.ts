@@ -26,6 +26,13 @@ export interface SendMessageBody {
   idempotencyKey: string;
 }
 
+/** One page of a session's events; `nextAfter` is absent from servers that sent all at once. */
+interface SessionPage {
+  session?: Session | null;
+  events?: GmEvent[];
+  nextAfter?: number | null;
+}
+
 export class Api {
   constructor(private readonly opts: ApiOptions) {}
 
@@ -118,14 +125,37 @@ export class Api {
   setMode(id: string, modeId: string): Promise<{ conversation: Conversation }> {
     return this.call('POST', `api/conversations/${enc(id)}/mode`, { modeId });
   }
+  /** A config option of the conversation's agent (CONTRACT: POST …/config); booleans as booleans. */
+  setConfig(id: string, configId: string, value: string | boolean): Promise<{ conversation: Conversation }> {
+    return this.call('POST', `api/conversations/${enc(id)}/config`, { configId, value });
+  }
+  /** Opens the agent's session before the first message, so its options can be chosen (CONTRACT). */
+  openAgentSession(id: string): Promise<{ conversation: Conversation }> {
+    return this.call('POST', `api/conversations/${enc(id)}/agent-session`);
+  }
   sessions(id: string, status?: string): Promise<{ sessions: Session[] }> {
     return this.call('GET', `api/conversations/${enc(id)}/sessions${status ? `?status=${enc(status)}` : ''}`);
   }
-  latestSession(id: string): Promise<{ session: Session | null; events: GmEvent[] }> {
-    return this.call('GET', `api/conversations/${enc(id)}/sessions/latest`);
+  /** The latest turn with every event of it, following its pages (CONTRACT section 8, "Paged history"). */
+  async latestSession(id: string): Promise<{ session: Session | null; events: GmEvent[] }> {
+    const first = await this.call<SessionPage>('GET', `api/conversations/${enc(id)}/sessions/latest`);
+    if (!first.session) return { session: null, events: first.events ?? [] };
+    return { session: first.session, events: await this.restOfSession(first.session.id, first) };
   }
-  session(id: string): Promise<{ session: Session; events: GmEvent[] }> {
-    return this.call('GET', `api/sessions/${enc(id)}`);
+  async session(id: string): Promise<{ session: Session; events: GmEvent[] }> {
+    const first = await this.call<SessionPage & { session: Session }>('GET', `api/sessions/${enc(id)}`);
+    return { session: first.session, events: await this.restOfSession(id, first) };
+  }
+  /** A page holds a bounded number of bytes; `nextAfter` names the next one until there is none. */
+  private async restOfSession(id: string, first: SessionPage): Promise<GmEvent[]> {
+    const events = [...(first.events ?? [])];
+    let next = first.nextAfter;
+    while (typeof next === 'number') {
+      const page = await this.call<SessionPage>('GET', `api/sessions/${enc(id)}?after=${next}`);
+      events.push(...(page.events ?? []));
+      next = page.nextAfter;
+    }
+    return events;
   }
   events(id: string, after: number, limit: number): Promise<{ events: GmEvent[]; lastSeq: number }> {
     return this.call('GET', `api/conversations/${enc(id)}/events?after=${after}&limit=${limit}`);

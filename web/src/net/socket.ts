@@ -124,18 +124,6 @@ export class EventSocket {
     }, delay);
   }
 
-  /** Drop the connection and reconnect at once (e.g. after the cursor was reset). */
-  restart(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const ws = this.ws;
-    this.ws = null;
-    ws?.close();
-    this.attempt = 0;
-    this.connect();
-  }
-
   close(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

@@ -78,8 +78,11 @@ export function infoFromConversation(info: AgentInfo, c: Conversation | null, se
   if (!st || seq < info.modeSeq) return info;
   const modes = st.availableModes === undefined ? info.modes : parseModes(st.availableModes);
   const modeId = typeof st.modeId === 'string' ? st.modeId : null;
-  if (modeId === info.modeId && modes === info.modes) return info;
-  return { ...info, modeId, modes, modeSeq: seq };
+  let next = info;
+  if (modeId !== info.modeId || modes !== info.modes) next = { ...next, modeId, modes, modeSeq: seq };
+  if (Array.isArray(st.configOptions) && seq >= info.configSeq)
+    next = { ...next, config: parseConfig(st.configOptions), configSeq: seq };
+  return next;
 }
 
 /** Event types this module folds; they describe the conversation, not one turn. */
@@ -103,6 +106,58 @@ export function applyAgentEvent(info: AgentInfo, ev: GmEvent): AgentInfo {
     default:
       return info;
   }
+}
+
+/** A configuration option as the agent bar shows it: a select or a toggle. */
+export interface ConfigControl {
+  id: string;
+  name: string;
+  description: string | null;
+  category: string | null;
+  kind: 'select' | 'boolean';
+  /** The current value; for booleans "true" or "false" (what POST …/config takes as well). */
+  value: string;
+  choices: { value: string; name: string; description: string | null }[];
+}
+
+/** The options of a kind the agent bar can set (select, boolean); others are left out. */
+export function configControls(config: readonly ConfigOption[]): ConfigControl[] {
+  const out: ConfigControl[] = [];
+  for (const o of config) {
+    const base = {
+      id: o.id,
+      name: o.name,
+      description: typeof o.description === 'string' ? o.description : null,
+      category: typeof o.category === 'string' ? o.category : null,
+    };
+    const v = o.currentValue;
+    if (o.type === 'boolean' || typeof v === 'boolean') {
+      if (typeof v !== 'boolean' && v !== 'true' && v !== 'false') continue;
+      out.push({ ...base, kind: 'boolean', value: String(v), choices: [] });
+      continue;
+    }
+    if (typeof v !== 'string') continue;
+    const choices = flatChoices(Array.isArray(o.choices) ? o.choices : (o.options ?? []));
+    if (!choices.some((c) => c.value === v)) choices.unshift({ value: v, name: v, description: null });
+    out.push({ ...base, kind: 'select', value: v, choices });
+  }
+  return out;
+}
+
+function flatChoices(raw: readonly unknown[]): ConfigControl['choices'] {
+  const out: ConfigControl['choices'] = [];
+  for (const r of raw) {
+    const o = asObject(r);
+    if (!o) continue;
+    if (typeof o.value === 'string')
+      out.push({
+        value: o.value,
+        name: typeof o.name === 'string' && o.name ? o.name : o.value,
+        description: typeof o.description === 'string' ? o.description : null,
+      });
+    else if (Array.isArray(o.options)) out.push(...flatChoices(o.options));
+  }
+  return out;
 }
 
 /** `name: value` of a configuration option, in words; null when its shape is not one we know. */

@@ -110,7 +110,8 @@ export function prependMessages(
 export function setConversation(v: ConversationView, c: Conversation): ConversationView {
   if (v.conversation && c.version < v.conversation.version) return v;
   // As new as the newest agent report known: an answer to this tab's own request.
-  return { ...v, conversation: c, agent: infoFromConversation(v.agent, c, v.agent.modeSeq) };
+  const seq = Math.max(v.agent.modeSeq, v.agent.configSeq);
+  return { ...v, conversation: c, agent: infoFromConversation(v.agent, c, seq) };
 }
 
 function putSession(v: ConversationView, s: SessionView): ConversationView {

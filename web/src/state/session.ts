@@ -5,10 +5,10 @@
 // arrives out of order (a REST hydration racing the live stream) makes the view refold from the
 // whole log, so the result never depends on arrival order.
 
+import { decisionFrom, type DecisionView, permissionFrom, type PermissionView } from './permission';
 import type {
   GmEvent,
   Message,
-  PermissionOption,
   PlanEntry,
   Session,
   SessionStatus,
@@ -28,12 +28,7 @@ export interface ToolCallView {
   rawInput?: unknown;
 }
 
-export interface PermissionView {
-  requestId: string;
-  title: string;
-  toolCallId: string | null;
-  options: PermissionOption[];
-}
+export type { DecisionView, PermissionView } from './permission';
 
 /** What the turn shows, in the order the agent produced it. */
 export type SessionItem =
@@ -55,6 +50,8 @@ export interface SessionView {
   plan: PlanEntry[] | null;
   /** Permission requests still waiting for an answer. */
   permissions: PermissionView[];
+  /** Requests of this turn that were settled, and how (shown where the question was). */
+  decided: DecisionView[];
   /** The assistant message the session ended with, when an event carried it. */
   answer: Message | null;
   /** A cancel was requested and the agent has not stopped yet (status unchanged until it does). */
@@ -79,6 +76,7 @@ export function emptySession(id: string, base: Session | null = null): SessionVi
     tools: {},
     plan: null,
     permissions: [],
+    decided: [],
     answer: null,
     stopping: false,
     usage: null,
@@ -142,14 +140,6 @@ function toolFromEvent(ev: GmEvent, prev: ToolCallView | undefined): ToolCallVie
   };
 }
 
-function permissionTitle(toolCall: unknown): { title: string; toolCallId: string | null } {
-  const o = asObject(toolCall);
-  if (!o) return { title: 'The agent asks for permission', toolCallId: null };
-  return {
-    title: str(o.title, 'The agent asks for permission'),
-    toolCallId: typeof o.toolCallId === 'string' ? o.toolCallId : null,
-  };
-}
 
 /** Applies one event to the derived fields (not to `log`). Unknown types change nothing. */
 function step(s: SessionView, ev: GmEvent): SessionView {
@@ -197,18 +187,21 @@ function step(s: SessionView, ev: GmEvent): SessionView {
       return { ...s, plan: entries, items };
     }
     case 'permission_requested': {
-      const requestId = str(ev.requestId);
-      if (!requestId || s.permissions.some((p) => p.requestId === requestId)) return s;
+      const p = permissionFrom(ev);
+      if (!p || s.permissions.some((x) => x.requestId === p.requestId)) return s;
+      if (s.decided.some((x) => x.requestId === p.requestId)) return s;
       if (FINISHED.has(s.status)) return s;
-      const options = Array.isArray(ev.options) ? (ev.options as PermissionOption[]) : [];
-      return {
-        ...s,
-        permissions: [...s.permissions, { requestId, ...permissionTitle(ev.toolCall), options }],
-      };
+      return { ...s, permissions: [...s.permissions, p] };
     }
     case 'permission_resolved': {
       const requestId = str(ev.requestId);
-      return { ...s, permissions: s.permissions.filter((p) => p.requestId !== requestId) };
+      const p = s.permissions.find((x) => x.requestId === requestId);
+      if (!p) return s;
+      return {
+        ...s,
+        permissions: s.permissions.filter((x) => x !== p),
+        decided: [...s.decided, decisionFrom(p, ev)],
+      };
     }
     case 'usage':
       if (typeof ev.used !== 'number' || typeof ev.size !== 'number') return s;
@@ -281,4 +274,17 @@ export function streamedText(s: SessionView): string {
   let out = '';
   for (const it of s.items) if (it.kind === 'text') out += it.text;
   return out;
+}
+
+/**
+ * Whether a finished turn has steps to show besides its answer (thoughts, tool calls, a plan): its
+ * assistant message's `blocks` say so. Unknown (no message, or the older plain-string content): yes.
+ */
+export function answerHasSteps(answer: Message | null): boolean {
+  const c = answer?.content;
+  if (!c || typeof c === 'string' || !Array.isArray(c.blocks)) return true;
+  return c.blocks.some((b) => {
+    const t = b !== null && typeof b === 'object' ? (b as { type?: unknown }).type : undefined;
+    return t !== 'text';
+  });
 }

@@ -8,7 +8,16 @@ import type { SessionView } from './session';
 
 export type Row =
   | { kind: 'user'; key: string; message: Message }
-  | { kind: 'turn'; key: string; session: SessionView; answer: Message | null }
+  | {
+      kind: 'turn';
+      key: string;
+      session: SessionView;
+      answer: Message | null;
+      /** 1 for the first answer to a message, 2 for its first retry, … */
+      attempt: number;
+      /** A later attempt answers the same message (its Retry is no longer offered). */
+      superseded: boolean;
+    }
   | { kind: 'assistant'; key: string; message: Message }
   | { kind: 'outbox'; key: string; item: OutboxItem };
 
@@ -45,9 +54,17 @@ export function buildRows(view: ConversationView, outbox: readonly OutboxItem[])
   for (const m of view.messages) {
     if (m.role === 'user') {
       rows.push({ kind: 'user', key: m.id, message: m });
-      for (const s of byMessage.get(m.id) ?? []) {
-        rows.push({ kind: 'turn', key: `turn:${s.id}`, session: s, answer: answerOf.get(s.id) ?? s.answer });
-      }
+      const attempts = byMessage.get(m.id) ?? [];
+      attempts.forEach((s, i) => {
+        rows.push({
+          kind: 'turn',
+          key: `turn:${s.id}`,
+          session: s,
+          answer: answerOf.get(s.id) ?? s.answer,
+          attempt: i + 1,
+          superseded: i < attempts.length - 1,
+        });
+      });
       continue;
     }
     // Hidden when its turn is rendered (under a loaded user message, or alone at the end).
@@ -57,7 +74,14 @@ export function buildRows(view: ConversationView, outbox: readonly OutboxItem[])
     rows.push({ kind: 'assistant', key: m.id, message: m });
   }
   for (const s of orphans)
-    rows.push({ kind: 'turn', key: `turn:${s.id}`, session: s, answer: answerOf.get(s.id) ?? s.answer });
+    rows.push({
+      kind: 'turn',
+      key: `turn:${s.id}`,
+      session: s,
+      answer: answerOf.get(s.id) ?? s.answer,
+      attempt: 1,
+      superseded: false,
+    });
   const queue = queueOf(outbox, view.id);
   const done = confirmedKeys(queue, view.messages);
   for (const item of queue)

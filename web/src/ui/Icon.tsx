@@ -1,5 +1,7 @@
 // Inline SVG icons: emoji are missing from many server/desktop font setups (they render as boxes).
 
+import './icon.css';
+
 const PATHS: Record<string, string> = {
   trash: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
   pencil: 'M4 20h4L19 9l-4-4L4 16v4zM13 7l4 4',
