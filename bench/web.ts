@@ -5,13 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createConversation } from '../src/commands/conversations.ts';
 import { sendMessage } from '../src/commands/messages.ts';
-import { recordMessage, recordSessionUpdated } from '../src/commands/record.ts';
-import { newId } from '../src/domain/ids.ts';
-import type { Message, Session } from '../src/domain/types.ts';
 import { SQLITE_FILE } from '../src/store/open.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { CHROMIUM, buildWeb, launchBrowser } from '../test/e2e/harness.ts';
 import { ROOT, startServer } from '../test/helpers/server.ts';
+import { recordAnswer } from './lib/seed-history.ts';
 
 // Web bench (issue 5):
 // 1. Time to first render of a 5,000-message conversation in headless Chromium, against a real
@@ -89,25 +87,7 @@ export async function seed(dataDir: string, cwd: string): Promise<{ big: string;
           const parts = text.match(/[\s\S]{1,80}/g) ?? [text];
           for (const t of parts)
             await tx.append({ type: 'text_delta', conversationId: big.id, sessionId: session.id, text: t });
-          const answer: Message = {
-            id: newId('msg'),
-            conversationId: big.id,
-            role: 'assistant',
-            content: { text, blocks: [] },
-            sessionId: session.id,
-            created_at: tx.now,
-          };
-          await recordMessage(tx, answer);
-          const done: Session = {
-            ...session,
-            status: 'completed',
-            started_at: tx.now,
-            completed_at: tx.now,
-            response: { text, messageId: answer.id },
-            stopReason: 'end_turn',
-            promptSent: true,
-          };
-          await recordSessionUpdated(tx, done, { message: answer });
+          await recordAnswer(tx, session, text);
         }
       });
     }

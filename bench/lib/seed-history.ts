@@ -5,6 +5,8 @@ import { createConversation } from '../../src/commands/conversations.ts';
 import { sendMessage } from '../../src/commands/messages.ts';
 import { recordMessage, recordSessionUpdated } from '../../src/commands/record.ts';
 import { newId } from '../../src/domain/ids.ts';
+import type { Message, Session } from '../../src/domain/types.ts';
+import type { Tx } from '../../src/store/types.ts';
 import { SQLITE_FILE } from '../../src/store/open.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
@@ -84,25 +86,7 @@ export async function seedHistory(
       for (let i = 0; i < turns; i++) {
         const { session } = await sendMessage(tx, conv.id, { content: `question ${i}: ${'q'.repeat(120)}` });
         const text = `answer ${i}: ${'a'.repeat(400)}`;
-        const answer = {
-          id: newId('msg'),
-          conversationId: conv.id,
-          role: 'assistant' as const,
-          content: { text, blocks: [] },
-          sessionId: session.id,
-          created_at: tx.now,
-        };
-        await recordMessage(tx, answer);
-        const done = {
-          ...session,
-          status: 'completed' as const,
-          started_at: tx.now,
-          completed_at: tx.now,
-          response: { text, messageId: answer.id },
-          stopReason: 'end_turn',
-          promptSent: true,
-        };
-        await recordSessionUpdated(tx, done, { message: answer });
+        await recordAnswer(tx, session, text);
       }
     });
   } finally {
@@ -139,4 +123,27 @@ export async function seedHistory(
   } finally {
     db.close();
   }
+}
+
+/** Completes `session` with the assistant's answer `text`, as the runner records a finished turn. */
+export async function recordAnswer(tx: Tx, session: Session, text: string): Promise<void> {
+  const answer: Message = {
+    id: newId('msg'),
+    conversationId: session.conversationId,
+    role: 'assistant',
+    content: { text, blocks: [] },
+    sessionId: session.id,
+    created_at: tx.now,
+  };
+  await recordMessage(tx, answer);
+  const done: Session = {
+    ...session,
+    status: 'completed',
+    started_at: tx.now,
+    completed_at: tx.now,
+    response: { text, messageId: answer.id },
+    stopReason: 'end_turn',
+    promptSent: true,
+  };
+  await recordSessionUpdated(tx, done, { message: answer });
 }

@@ -52,6 +52,24 @@ describe('agent compatibility', () => {
     return JSON.parse(textOf(r.events));
   }
 
+  /** A turn of `agentId` up to its permission request, which must offer exactly `options`; answered `answer`. */
+  async function permissionAnswered(
+    agentId: string,
+    prompt: string,
+    options: string[],
+    answer: string,
+  ): Promise<{ conv: Json; session: Json }> {
+    const conv = await newConversation(s, agentId);
+    const session = await send(s, conv.id, prompt);
+    const ask = await eventOf(s, session.id, 'permission_requested');
+    assert.deepEqual(
+      ask.options.map((o: Json) => o.optionId),
+      options,
+    );
+    assert.equal((await answerPermission(s, ask, answer)).status, 200);
+    return { conv, session };
+  }
+
   test('fs/read_text_file and fs/write_text_file inside the conversation folder', async () => {
     const conv = await newConversation(s, 'fs', folder);
     const all = await probe(conv.id, { read: { path: join(folder, 'lines.txt') } });
@@ -89,14 +107,7 @@ describe('agent compatibility', () => {
   });
 
   test('quirks: updates before the prompt, _meta, unknown kinds, extension notifications, late tool input', async () => {
-    const conv = await newConversation(s, 'quirky');
-    const session = await send(s, conv.id, 'go');
-    const ask = await eventOf(s, session.id, 'permission_requested');
-    assert.deepEqual(
-      ask.options.map((o: Json) => o.optionId),
-      ['yes', 'no'],
-    );
-    assert.equal((await answerPermission(s, ask, 'yes')).status, 200);
+    const { conv, session } = await permissionAnswered('quirky', 'go', ['yes', 'no'], 'yes');
     const { session: done, events } = await finished(s, session.id);
     assert.equal(done.status, 'completed');
     const raw = events.find((e: Json) => e.type === 'agent_update');
@@ -113,15 +124,12 @@ describe('agent compatibility', () => {
   });
 
   test('the SDK 1.9.0 example agent completes a turn with its permission request answered', async () => {
-    const conv = await newConversation(s, 'example');
-    const session = await send(s, conv.id, 'Improve the config');
-    const ask = await eventOf(s, session.id, 'permission_requested');
-    assert.deepEqual(
-      ask.options.map((o: Json) => o.optionId),
+    const { conv, session } = await permissionAnswered(
+      'example',
+      'Improve the config',
       ['allow', 'reject'],
+      'allow',
     );
-    const r = await answerPermission(s, ask, 'allow');
-    assert.equal(r.status, 200);
     const { session: done, events } = await finished(s, session.id, 60_000);
     assert.equal(done.status, 'completed');
     assert.equal(done.stopReason, 'end_turn');

@@ -56,7 +56,8 @@ browserSuite('web UI: paged history', () => {
       }, first);
       await waitFor(
         async () => (await page.locator('.rows > .row').count()) > rowsBefore,
-        10_000,
+        // Generous: on a loaded 2-core machine the page, the service worker and the server share it.
+        20_000,
         `older rows (step ${step})`,
       );
       const y1 = await first.evaluate((row) => row.getBoundingClientRect().top);

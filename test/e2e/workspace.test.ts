@@ -28,6 +28,13 @@ const CODE = Array.from({ length: 60 }, (_, i) => `const line${i + 1} = ${i + 1}
   '\n',
 );
 
+/** Types `command` into the focused terminal, then Enter, and waits for `output` on its screen. */
+async function runInTerminal(page: Page, command: string, output: string): Promise<void> {
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+  await page.locator('.xterm-rows', { hasText: output }).waitFor();
+}
+
 browserSuite('web UI: files, changes and terminal', () => {
   const e2e = useE2E({
     rootDir,
@@ -134,18 +141,14 @@ browserSuite('web UI: files, changes and terminal', () => {
     await screen.waitFor();
     await page.locator('.ws-term-state', { hasText: 'open' }).waitFor();
     await screen.click();
-    await page.keyboard.type('echo "total=$((19+23))"');
-    await page.keyboard.press('Enter');
-    await page.locator('.xterm-rows', { hasText: 'total=42' }).waitFor();
+    await runInTerminal(page, 'echo "total=$((19+23))"', 'total=42');
     await screenshot(page, 'desktop-workspace-terminal');
     // The page comes back to the same view (the panel on its terminal) and reattaches.
     await page.reload();
     await page.locator('.xterm-rows', { hasText: 'total=42' }).waitFor();
     await page.locator('.ws-term-state', { hasText: 'open' }).waitFor();
     await page.locator('.ws-term-screen .xterm').click();
-    await page.keyboard.type('echo "again=$((6*7))"');
-    await page.keyboard.press('Enter');
-    await page.locator('.xterm-rows', { hasText: 'again=42' }).waitFor();
+    await runInTerminal(page, 'echo "again=$((6*7))"', 'again=42');
     const listed = await e2e.server.api('GET', `/api/conversations/${id}/terminals`);
     assert.equal(listed.body.terminals.length, 1, 'the reload reattached instead of opening another shell');
     await context.close();
@@ -169,9 +172,7 @@ browserSuite('web UI: files, changes and terminal', () => {
     await page.locator('button', { hasText: 'New terminal' }).tap();
     await page.locator('.ws-term-state', { hasText: 'open' }).waitFor();
     await page.locator('.ws-term-screen .xterm').tap();
-    await page.keyboard.type('echo "phone=$((40+2))"');
-    await page.keyboard.press('Enter');
-    await page.locator('.xterm-rows', { hasText: 'phone=42' }).waitFor();
+    await runInTerminal(page, 'echo "phone=$((40+2))"', 'phone=42');
     await screenshot(page, 'phone-workspace-terminal');
     await context.close();
   });

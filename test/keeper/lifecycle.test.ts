@@ -65,16 +65,17 @@ test('SIGTERM mid-answer: the turn is left to its keeper and finished by the nex
 test('killed twice in one answer: still every chunk once', async () => {
   const before = prompts(stateDir).length;
   const a = await boot();
-  const s = await streaming(a, 60);
+  // Long enough (15 s) that the turn still streams when the second server is up, even on a busy machine.
+  const s = await streaming(a, 150);
   await a.kill9();
   await sleep(700);
   const b = await boot();
   const seen = await textLength(b, s.id);
-  await waitFor('streaming on b', async () => (await textLength(b, s.id)) > seen + 20);
+  await waitFor('streaming on b', async () => (await textLength(b, s.id)) > seen);
   await b.kill9();
   await sleep(700);
   const c = await boot();
-  await finishedOnce(c, s.id, 60, before);
+  await finishedOnce(c, s.id, 150, before);
   await c.stop();
 });
 
