@@ -48,14 +48,15 @@ async function main(): Promise<void> {
   // write rate limit and the pending-turn cap (README "Limits") are off for every server they start.
   process.env.GMGUI_RATE_LIMIT_WRITES ??= '0';
   process.env.GMGUI_MAX_PENDING ??= '0';
-  // Measure the server users run: the bundle `npm start` builds, not the TypeScript loader tests use.
+  // Measure the server users run: the bundle `npm start` builds (test/helpers/server.ts starts only it).
   const built = spawnSync(process.execPath, [join(DIR, '..', 'scripts', 'build-server-if-needed.mjs')], {
     stdio: 'inherit',
   });
-  if (built.status === 0) process.env.GMGUI_SERVER_ENTRY ??= 'dist';
-  console.log(
-    `server under test: ${process.env.GMGUI_SERVER_ENTRY === 'dist' ? 'dist/server/cli.mjs (as npm start)' : 'src/cli.ts under tsx'}`,
-  );
+  if (built.status !== 0) {
+    console.error('the server bundle did not build: nothing to measure');
+    process.exit(1);
+  }
+  console.log('server under test: dist/server/cli.mjs (as npm start)');
   let failed = 0;
   for (const area of benchFiles(process.argv.slice(2))) {
     const file = join(DIR, `${area}.ts`);
