@@ -36,6 +36,10 @@ export function stdioTransport(
   limits: TransportLimits,
 ): StdioTransport {
   let failed = false;
+  // Set once the SDK cancels the readable (its connection closed) or the agent's output ended: a line
+  // that still arrives then has nobody to go to, and enqueueing it would throw out of a 'data' event
+  // and take the whole server down.
+  let closed = false;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
 
@@ -78,7 +82,12 @@ export function stdioTransport(
           hooks.onUpdate(m.params);
           return;
         }
-        controller.enqueue(m as AnyMessage);
+        if (closed) return;
+        try {
+          controller.enqueue(m as AnyMessage);
+        } catch {
+          closed = true;
+        }
       };
 
       stdout.on('data', (chunk: Buffer) => {
@@ -108,12 +117,17 @@ export function stdioTransport(
       stdout.once('end', () => {
         if (!failed && pendingBytes > 0) handleLine(Buffer.concat(pending));
         pending = [];
+        if (closed) return;
+        closed = true;
         try {
           controller.close();
         } catch {
           // Already closed or errored: nothing to do.
         }
       });
+    },
+    cancel() {
+      closed = true;
     },
   });
 

@@ -38,15 +38,29 @@ export function Timeline() {
   const scroller = useRef<HTMLElement>(null);
   const rowsEl = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  /** The topmost visible row and where it was: kept in place when anything is added above it. */
-  const anchor = useRef<{ el: Element; top: number } | null>(null);
+  /**
+   * The topmost visible rows and where they were: the first of them still in the document is kept in
+   * place when anything is added above it. Several, because a row can be replaced (an answer shown
+   * alone becomes part of its turn once the older page with its question arrives).
+   */
+  const anchor = useRef<Anchor[]>([]);
   const sentinel = useRef<HTMLDivElement>(null);
   const [showJump, setShowJump] = useState(false);
 
+  // Where the reader is, read just before this render's changes reach the DOM. Read here and not only
+  // in onScroll: a scroll's event comes a frame later, and a render in between (a page arriving, a
+  // turn updating) must not take the reader back to where they were before they scrolled.
+  const shownConv = useRef(convId);
+  if (shownConv.current !== convId) {
+    shownConv.current = convId;
+    atBottom.current = true;
+    anchor.current = [];
+  } else {
+    readPosition();
+  }
+
   useEffect(() => {
     setCount(PAGE);
-    atBottom.current = true;
-    anchor.current = null;
     setShowJump(false);
   }, [convId]);
 
@@ -73,38 +87,60 @@ export function Timeline() {
     return () => io.disconnect();
   });
 
-  const captureAnchor = () => {
+  function captureAnchor() {
     const el = scroller.current;
     const list = rowsEl.current;
-    anchor.current = el && list ? topVisibleRow(list, el.getBoundingClientRect().top) : null;
-  };
+    anchor.current = el && list ? topVisibleRows(list, el.getBoundingClientRect().top) : [];
+  }
 
-  // Keep the view pinned to the newest content while the reader is at the bottom; otherwise keep
-  // the row they are reading where it was, whatever was added above it (older rows, an older
-  // page). Done by hand rather than trusting the browser's scroll anchoring, which does not act
-  // at scrollTop 0 — exactly where older rows arrive.
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    if (atBottom.current) {
-      el.scrollTop = el.scrollHeight;
-    } else {
-      const a = anchor.current;
-      if (a?.el.isConnected) {
-        const delta = a.el.getBoundingClientRect().top - a.top;
-        if (delta) el.scrollTop += delta;
-      }
-      setShowJump(true);
-    }
-    captureAnchor();
-  });
-
-  const onScroll = () => {
+  function readPosition() {
     const el = scroller.current;
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-    if (atBottom.current && showJump) setShowJump(false);
     captureAnchor();
+  }
+
+  /**
+   * Keeps the view pinned to the newest content while the reader is at the bottom; otherwise keeps
+   * the row they are reading where it was, whatever was added above it or grew there. Done by hand
+   * rather than trusting the browser's scroll anchoring, which does not act at scrollTop 0 (exactly
+   * where older rows arrive) and which Safari lacks.
+   */
+  function holdPosition(): boolean {
+    const el = scroller.current;
+    if (!el) return false;
+    if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    } else {
+      const a = anchor.current.find((r) => r.el.isConnected);
+      if (a) {
+        const delta = a.el.getBoundingClientRect().top - el.getBoundingClientRect().top - a.top;
+        if (delta) el.scrollTop += delta;
+      }
+    }
+    captureAnchor();
+    return !atBottom.current;
+  }
+
+  // After every render of the list…
+  useLayoutEffect(() => {
+    if (holdPosition()) setShowJump(true);
+  });
+
+  // …and whenever the rows change height without one: a row that renders its own updates (a turn's
+  // details, highlighted code, an image that loaded). Resize observations come after the frame's
+  // scroll events, so the anchor they correct against is the reader's latest position.
+  useEffect(() => {
+    const list = rowsEl.current;
+    if (!list) return;
+    const ro = new ResizeObserver(() => holdPosition());
+    ro.observe(list);
+    return () => ro.disconnect();
+  }, []);
+
+  const onScroll = () => {
+    readPosition();
+    if (atBottom.current && showJump) setShowJump(false);
   };
 
   const jump = () => {
@@ -153,17 +189,30 @@ export function Timeline() {
   );
 }
 
-/** The first row whose bottom is below `top` (binary search: rows are in document order). */
-function topVisibleRow(list: HTMLElement, top: number): { el: Element; top: number } | null {
+interface Anchor {
+  el: Element;
+  /** From the top of the scrolling area, so that a banner appearing above it is not "corrected". */
+  top: number;
+}
+
+/** How many rows from the top of the screen down are remembered as anchors. */
+const ANCHORS = 4;
+
+/** The first rows whose bottom is below `top` (binary search: rows are in document order). */
+function topVisibleRows(list: HTMLElement, top: number): Anchor[] {
   const rows = list.children;
   let lo = 0;
   let hi = rows.length - 1;
-  if (hi < 0) return null;
+  if (hi < 0) return [];
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((rows[mid] as Element).getBoundingClientRect().bottom <= top) lo = mid + 1;
     else hi = mid;
   }
-  const el = rows[lo] as Element;
-  return { el, top: el.getBoundingClientRect().top };
+  const found: Anchor[] = [];
+  for (let i = lo; i < Math.min(rows.length, lo + ANCHORS); i++) {
+    const el = rows[i] as Element;
+    found.push({ el, top: el.getBoundingClientRect().top - top });
+  }
+  return found;
 }
