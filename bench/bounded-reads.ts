@@ -10,8 +10,10 @@ import { type LongTurn, seedLongTurn } from '../test/stream/bounded-seed.ts';
 // 2. by 40 WebSocket clients that subscribe with after=0 and then never read a byte.
 // Meanwhile /api/health is probed back to back and the server's RSS sampled. Baselines from this run:
 // health latency and RSS with no load. Targets: RSS under 300 MB, health p99 under 100 ms.
-// Two turns: one `completed` (its closing events repeat the whole answer, as the runner stores them)
-// and one that ended in `error` (the same output, no answer repeated).
+// Two turns: one `completed` (its closing events repeat the whole answer, as the runner stores them:
+// tens of MB each, streamed from the store in slices) and one that ended in `error` (the same output,
+// no answer repeated). The issue's targets are judged on the readers of either turn; the stalled
+// sockets are reported against them too, separately.
 // Runs alone: node --import tsx bench/bounded-reads.ts
 
 const TURN_BYTES = 60 * 1024 * 1024;
@@ -39,8 +41,16 @@ export interface BoundedReadsResult {
     Phase & { turn: 'completed' | 'error'; bytesPerReaderMb: number; pages: number; largestPageMb: number }
   >;
   sockets: Phase & { clients: number };
-  ratios: { healthP99UnderReaders: number; healthP99UnderSockets: number; peakRssOverIdle: number };
+  ratios: {
+    healthP99UnderReaders: number;
+    healthP99UnderCompleted: number;
+    healthP99UnderSockets: number;
+    peakRssOverIdle: number;
+  };
+  /** The issue's targets for the 8 readers of both turns (the "must show"). */
   targets: { rssUnder300Mb: boolean; healthP99Under100ms: boolean };
+  /** The same targets for the stalled sockets. */
+  socketTargets: { rssUnder300Mb: boolean; healthP99Under100ms: boolean };
 }
 
 const log = (s: string) => process.stderr.write(`  … ${s}\n`);
@@ -215,10 +225,8 @@ export async function runBoundedReadsBench(): Promise<BoundedReadsResult> {
     log(
       `${SOCKETS} stalled sockets: health p99 ${sockets.health.p99.toFixed(1)} ms, peak RSS ${sockets.peakRssMb.toFixed(0)} MB`,
     );
-    // The targets are judged where the server can meet them: output that is not repeated whole.
-    const bounded = [readers[0], sockets];
-    const worstP99 = Math.max(...bounded.map((r) => r.health.p99));
-    const peak = Math.max(...bounded.map((r) => r.peakRssMb));
+    const worstP99 = Math.max(...readers.map((r) => r.health.p99));
+    const peak = Math.max(...readers.map((r) => r.peakRssMb));
     return {
       turnMb: completed.outputBytes / 2 ** 20,
       events: completed.events,
@@ -227,10 +235,15 @@ export async function runBoundedReadsBench(): Promise<BoundedReadsResult> {
       sockets,
       ratios: {
         healthP99UnderReaders: readers[0].health.p99 / idle.health.p99,
+        healthP99UnderCompleted: readers[1].health.p99 / idle.health.p99,
         healthP99UnderSockets: sockets.health.p99 / idle.health.p99,
         peakRssOverIdle: peak / idle.rssMb,
       },
       targets: { rssUnder300Mb: peak < 300, healthP99Under100ms: worstP99 < 100 },
+      socketTargets: {
+        rssUnder300Mb: sockets.peakRssMb < 300,
+        healthP99Under100ms: sockets.health.p99 < 100,
+      },
     };
   } finally {
     await s?.stop();
@@ -255,17 +268,20 @@ export function printBoundedReadsBench(r: BoundedReadsResult): void {
     `  ${r.sockets.clients} stalled sockets:   /api/health ${ms(r.sockets.health)}; peak RSS ${r.sockets.peakRssMb.toFixed(0)} MB`,
   );
   console.log(
-    `  ratios to idle: health p99 ×${r.ratios.healthP99UnderReaders.toFixed(1)} under ${READERS} readers, ` +
-      `×${r.ratios.healthP99UnderSockets.toFixed(1)} under stalled sockets; peak RSS ×${r.ratios.peakRssOverIdle.toFixed(1)}`,
+    `  ratios to idle: health p99 ×${r.ratios.healthP99UnderReaders.toFixed(1)} under ${READERS} readers of the error turn, ` +
+      `×${r.ratios.healthP99UnderCompleted.toFixed(1)} of the completed turn, ` +
+      `×${r.ratios.healthP99UnderSockets.toFixed(1)} under stalled sockets; peak RSS of the readers ×${r.ratios.peakRssOverIdle.toFixed(1)}`,
   );
+  const met = (t: boolean) => (t ? 'met' : 'MISSED');
   console.log(
-    `  targets (error turn and stalled sockets): RSS < 300 MB ${r.targets.rssUnder300Mb ? 'met' : 'MISSED'}; ` +
-      `health p99 < 100 ms ${r.targets.healthP99Under100ms ? 'met' : 'MISSED'}`,
+    `  targets, ${READERS} readers of either turn: RSS < 300 MB ${met(r.targets.rssUnder300Mb)}; ` +
+      `health p99 < 100 ms ${met(r.targets.healthP99Under100ms)}` +
+      ` | stalled sockets: RSS ${met(r.socketTargets.rssUnder300Mb)}; p99 ${met(r.socketTargets.healthP99Under100ms)}`,
   );
-  console.log(
-    '  (a completed turn ends with two events that each repeat its whole answer, one event each, no page can\n' +
-      '   split them: its line above shows what that costs until the log stops repeating the answer)',
-  );
+  if (r.idle.health.p99 > 50)
+    console.log(
+      `  (the idle baseline's p99 is already ${r.idle.health.p99.toFixed(0)} ms: the machine is busy, read the ratios)`,
+    );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -5,6 +5,7 @@ import type { Command } from './cli/command.ts';
 import { complain, say } from './cli/command.ts';
 import { doctorCommand } from './cli/doctor.ts';
 import { EXIT, EXIT_CODES_TEXT } from './cli/exit-codes.ts';
+import { backupCommand, verifyCommand } from './cli/history-ops.ts';
 import { startCommand } from './cli/start.ts';
 import { stopCommand } from './cli/stop.ts';
 import { ConfigError } from './config.ts';
@@ -15,7 +16,7 @@ import { ROOT_DIR } from './root-dir.ts';
 // No command, or flags only, is `start`. Every command has --help and the exit codes of
 // src/cli/exit-codes.ts (README "Exit codes").
 
-const COMMANDS: Command[] = [startCommand, stopCommand, doctorCommand];
+const COMMANDS: Command[] = [startCommand, stopCommand, doctorCommand, verifyCommand, backupCommand];
 
 const version = (): string =>
   (JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
@@ -44,7 +45,8 @@ ${EXIT_CODES_TEXT}`;
 const find = (name: string): Command | undefined =>
   COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 
-const commandHelp = (c: Command): string => `Usage: gmgui ${c.name} [flags]\n\n${c.help}`;
+const commandHelp = (c: Command): string =>
+  `Usage: gmgui ${c.name} [flags]${c.args ? ` ${c.args}` : ''}\n\n${c.help}`;
 
 async function main(argv: string[]): Promise<number | null> {
   const [first, ...rest] = argv;
@@ -62,11 +64,12 @@ async function main(argv: string[]): Promise<number | null> {
   const command = named ? find(first) : startCommand;
   if (!command) throw new ConfigError(`Unknown command "${first}". Run: gmgui --help`);
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: named ? rest : argv,
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
+      allowPositionals: command.args !== undefined,
       strict: true,
     }));
   } catch (e) {
@@ -76,7 +79,7 @@ async function main(argv: string[]): Promise<number | null> {
     say(commandHelp(command));
     return EXIT.ok;
   }
-  return command.run(values);
+  return command.run(values, positionals);
 }
 
 main(process.argv.slice(2)).then(

@@ -42,7 +42,11 @@ export async function startServer(config: Config, logging: ServerLogging = {}): 
       info: (id: string) => registryHolder.agents?.info(id),
     };
     // The agent operations of issue 11 (src/agents/types.ts Runner) are forwarded like the rest.
-    const fromRunner = <K extends 'openSession' | 'authenticate' | 'probeAgents' | 'promptCapabilities'>(k: K) =>
+    const fromRunner = <
+      K extends 'openSession' | 'authenticate' | 'probeAgents' | 'promptCapabilities' | 'agentSessions',
+    >(
+      k: K,
+    ) =>
       ((...args: never[]) => {
         const fn = runnerHolder.runner?.[k] as ((...a: never[]) => unknown) | undefined;
         if (!fn) throw new Error('The runner is not ready.');
@@ -56,6 +60,7 @@ export async function startServer(config: Config, logging: ServerLogging = {}): 
       authenticate: fromRunner('authenticate'),
       probeAgents: fromRunner('probeAgents'),
       promptCapabilities: fromRunner('promptCapabilities'),
+      agentSessions: fromRunner('agentSessions'),
     };
     app = await buildApp({
       ctx: { config, store, agents: lazyAgents, runner: lazyRunner },

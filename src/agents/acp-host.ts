@@ -247,6 +247,11 @@ export class AgentHost {
     );
   }
 
+  /** A session/list, load, resume or fork for src/agent-sessions/, guarded; `patienceMs` for a replay. */
+  async request<T>(method: string, params: Record<string, unknown>, patienceMs = START_SILENCE_MS): Promise<T> {
+    return this.guard.patient(patienceMs, () => this.guard.call(() => this.agent().request(method, params) as Promise<T>));
+  }
+
   async prompt(blocks: acp.ContentBlock[]): Promise<acp.PromptResponse> {
     const sessionId = this.acpSessionId;
     if (!sessionId) throw new AgentFault('protocol_error', 'No ACP session is open.');

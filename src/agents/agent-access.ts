@@ -24,7 +24,8 @@ const AUTH_PATIENCE_MS = 5 * 60_000;
 export interface AccessDeps {
   config: Config;
   agents: AgentRegistry;
-  pool: HostPool;
+  /** The server's conversation processes; absent where there are none (`gmgui doctor --probe`). */
+  pool?: HostPool;
   log: AgentLog;
 }
 
@@ -66,7 +67,7 @@ export class AgentAccess {
           : errors.agentFailed(err.message);
       }
       this.d.agents.noteSignIn?.(agentId, false);
-      this.d.pool.discardUnopened(agentId);
+      this.d.pool?.discardUnopened(agentId);
     });
   }
 

@@ -1,3 +1,4 @@
+import { AgentSessions } from '../agent-sessions/agent-sessions.ts';
 import { ImageStore } from '../attachments/image-store.ts';
 import { recoverSessions } from '../commands/recovery.ts';
 import { type Claimed, LeaseLost, claimNextSession, renewLease } from '../commands/runner.ts';
@@ -93,6 +94,7 @@ export function createRunner(o: RunnerOptions): AgentRunner {
 
   const images = new ImageStore(config.dataDir);
   const access = new AgentAccess({ config, agents, pool, log });
+  const agentSessions = new AgentSessions({ config, store, agents, log });
   const noteSignIn = (id: string, needs: boolean) => agents.noteSignIn?.(id, needs);
 
   let started = false;
@@ -275,6 +277,7 @@ export function createRunner(o: RunnerOptions): AgentRunner {
     authenticate: (agentId, methodId) => access.authenticate(agentId, methodId),
     probeAgents: () => access.probeAll(),
     promptCapabilities: (agentId) => access.promptCapabilities(agentId),
+    agentSessions: () => agentSessions,
 
     get agentProcesses() {
       return pool.size;

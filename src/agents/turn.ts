@@ -187,12 +187,16 @@ export class Turn implements TurnSink {
     if (this.abandoned) return;
     // Claude's and Codex's way of streaming a shell command's output: the same events as a terminal's.
     const split = splitTerminalMeta(update);
+    // A new tool call comes before its output; an update's output before the update, so that a tool
+    // stored as completed has its command's exit already stored.
+    const first = (update as { sessionUpdate?: unknown } | null)?.sessionUpdate === 'tool_call';
+    if (!first) for (const e of split.events) this.onEvent(e);
     if (split.update !== null) {
       const e = mapSessionUpdate(split.update);
       if (e.type === 'tool_update' && e.status === 'failed' && this.rejected.has(e.toolCallId)) e.rejected = true;
       this.onEvent(e);
     }
-    for (const e of split.events) this.onEvent(e);
+    if (first) for (const e of split.events) this.onEvent(e);
   }
 
   onEvent(e: OutputEventBody): void {

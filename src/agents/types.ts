@@ -1,5 +1,6 @@
 // The seams between the HTTP layer and the agents area. The agents area may extend these.
 
+import type { AgentSessions } from '../agent-sessions/agent-sessions.ts';
 import type { McpServerConfig } from './mcp-servers.ts';
 
 /** How to start one agent. */
@@ -92,4 +93,6 @@ export interface Runner {
   probeAgents?(): Promise<void>;
   /** What the agent takes in a prompt; starts it once to ask when not known yet. */
   promptCapabilities?(agentId: string): Promise<PromptCapabilities>;
+  /** The agent's own sessions and forks (src/agent-sessions/, CONTRACT "The agent's own sessions"). */
+  agentSessions?(): AgentSessions;
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir, writeFileDurably } from '../fs/durable-write.ts';
 
 // Attached images, stored durably by their SHA-256 under `<data dir>/attachments/ab/abcdef…` (the
 // first two hex digits make a folder, so no folder holds too many files). A file is written under a
@@ -35,24 +35,10 @@ export class ImageStore {
     const created = !(await exists(folder));
     await mkdir(folder, { recursive: true });
     if (created) {
-      await fsyncPath(this.dir);
-      await fsyncPath(join(this.dir, '..'));
+      await syncDir(this.dir);
+      await syncDir(join(this.dir, '..'));
     }
-    const tmp = join(folder, `.tmp-${randomUUID()}`);
-    try {
-      const fh = await open(tmp, 'wx', 0o600);
-      try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, final);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    await fsyncPath(folder);
+    await writeFileDurably(final, bytes);
   }
 
   /** The stored bytes, or null when this data directory does not have them. */
@@ -73,15 +59,5 @@ async function exists(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** fsync of a folder: its new entries survive a crash. */
-async function fsyncPath(p: string): Promise<void> {
-  const fh = await open(p, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -12,8 +12,10 @@ export interface Command {
   help: string;
   /** Its flags (`--help` is added for every command). */
   options: Options;
+  /** Its arguments after the flags, for the usage line (`<file>`); absent: it takes none. */
+  args?: string;
   /** Resolves to the exit code (src/cli/exit-codes.ts), or null while it keeps running (the server). */
-  run(values: Values): Promise<number | null>;
+  run(values: Values, args: string[]): Promise<number | null>;
 }
 
 /** Human output: results on stdout, problems on stderr, never through the JSON logs. */

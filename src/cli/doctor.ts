@@ -2,7 +2,9 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { silentLog } from '../agents/log.ts';
+import { AgentAccess } from '../agents/agent-access.ts';
 import { loadAgentRegistry } from '../agents/registry.ts';
+import type { AgentInfo } from '../agents/types.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { ROOT_DIR } from '../root-dir.ts';
 import { SQLITE_FILE } from '../store/open.ts';
@@ -84,14 +86,37 @@ async function database(config: Config): Promise<Finding> {
   }
 }
 
-async function agents(config: Config): Promise<Finding> {
+/** The agents: which are there, and with `probe`, each one started to tell its version and sign-in. */
+async function agents(config: Config, probe: boolean): Promise<Finding[]> {
+  let registry: Awaited<ReturnType<typeof loadAgentRegistry>>;
   try {
-    const registry = await loadAgentRegistry(config, silentLog);
-    const available = registry.list().filter((a) => a.available);
-    return ok(`agents available: ${available.map((a) => a.id).join(', ')}`);
+    registry = await loadAgentRegistry(config, silentLog);
   } catch (e) {
-    return fail(`agents: ${(e as Error).message}`);
+    return [fail(`agents: ${(e as Error).message}`)];
   }
+  const available = registry.list().filter((a) => a.available);
+  const findings = [ok(`agents available: ${available.map((a) => a.id).join(', ')}`)];
+  if (probe) await new AgentAccess({ config, agents: registry, log: silentLog }).probeAll();
+  for (const a of registry.list()) findings.push(agentFinding(a, probe));
+  return findings;
+}
+
+function agentFinding(a: AgentInfo, probed: boolean): Finding {
+  const name = `agent ${a.id} (${a.name})`;
+  if (!a.available)
+    return info(
+      `${name}: not found${a.reason ? ` (${a.reason})` : ''}${a.install ? `; install: ${a.install}` : ''}`,
+    );
+  if (!probed)
+    return info(`${name}: found ("gmgui doctor --probe" starts it to check its version and sign-in)`);
+  const version = a.version ? ` ${a.version}` : '';
+  if (a.needsSignIn === true) {
+    const how = (a.authMethods ?? []).map((m) => m.terminal?.commandLine ?? m.name).join(' or ');
+    return fail(`${name}${version}: needs signing in${how ? ` (${how})` : ''}`);
+  }
+  // Still unknown after the probe: it did not start, or did not answer in time.
+  if (a.needsSignIn === null) return fail(`${name}: found but did not start or answer (see "gmgui start" logs)`);
+  return ok(`${name}${version}: starts, signed in or needs no sign-in`);
 }
 
 export const doctorCommand: Command = {
@@ -101,9 +126,10 @@ export const doctorCommand: Command = {
 
 Flags (as for "gmgui start"; each means the same as its environment variable):
 ${settingsHelp(['data-dir', 'database-url', 'agents-file'])}
+  --probe                    also start each agent found: its version, and whether it needs signing in
 
 Exit codes: 0 every check passed; 1 a check failed (the line says which); 2 bad setting.`,
-  options: settingOptions(['data-dir', 'database-url', 'agents-file']),
+  options: { ...settingOptions(['data-dir', 'database-url', 'agents-file']), probe: { type: 'boolean' } },
   async run(values) {
     const config = loadConfig(envWithFlags(values));
     const findings = [
@@ -112,7 +138,7 @@ Exit codes: 0 every check passed; 1 a check failed (the line says which); 2 bad 
       dataDir(config.dataDir),
       await server(config.dataDir),
       await database(config),
-      await agents(config),
+      ...(await agents(config, values.probe === true)),
     ];
     for (const f of findings) say(`${f.ok === null ? 'info' : f.ok ? 'ok  ' : 'FAIL'}  ${f.text}`);
     return findings.some((f) => f.ok === false) ? EXIT.failed : EXIT.ok;

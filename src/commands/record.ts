@@ -1,4 +1,5 @@
 import type { NewAppEvent, OutputEventBody } from '../domain/events.ts';
+import { newId } from '../domain/ids.ts';
 import type { Conversation, Message, PermissionRequest, Session } from '../domain/types.ts';
 import type { Tx } from '../store/types.ts';
 
@@ -38,6 +39,24 @@ export async function recordConversationDeleted(tx: Tx, conversationId: string):
 }
 
 /** Stores a message and moves its conversation's `updated_at` to the message's time (list order). */
+/** The assistant message a turn ended with (its text and blocks), recorded now. */
+export async function recordAnswer(
+  tx: Tx,
+  session: { id: string; conversationId: string },
+  content: { text: string; blocks: unknown[] },
+): Promise<Message> {
+  const message: Message = {
+    id: newId('msg'),
+    conversationId: session.conversationId,
+    role: 'assistant',
+    content,
+    sessionId: session.id,
+    created_at: tx.now,
+  };
+  await recordMessage(tx, message);
+  return message;
+}
+
 export async function recordMessage(tx: Tx, m: Message, idempotencyKey?: string): Promise<void> {
   await tx.insertMessage(m);
   const c = await tx.getConversation(m.conversationId);
@@ -153,4 +172,27 @@ export async function recordOutput(
 ): Promise<void> {
   for (const e of o.events)
     await emit(tx, { ...e, conversationId: o.conversationId, sessionId: o.sessionId });
+}
+
+/** A conversation as an export file carries it (src/history/): its rows, and its log in order. */
+export interface ImportedConversation {
+  conversation: Conversation;
+  messages: readonly Message[];
+  sessions: readonly Session[];
+  permissions: readonly PermissionRequest[];
+  /** Every event, checked against its schema, with the time it was first written. */
+  events: readonly { event: NewAppEvent; created_at: number }[];
+}
+
+/**
+ * Recreates an exported conversation: the rows as its log rebuilds them (src/domain/rebuild.ts) and
+ * the log itself, event for event with its original times, in the caller's one transaction. The rows
+ * and the events are written side by side here, like every other change, so the log stays the truth.
+ */
+export async function recordImport(tx: Tx, c: ImportedConversation): Promise<void> {
+  await tx.insertConversation(c.conversation);
+  for (const m of c.messages) await tx.insertMessage(m);
+  for (const s of c.sessions) await tx.insertSession(s);
+  for (const p of c.permissions) await tx.insertPermission(p);
+  for (const e of c.events) await tx.append(e.event, e.created_at);
 }

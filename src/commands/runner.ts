@@ -1,9 +1,8 @@
 import type { OutputEventBody } from '../domain/events.ts';
-import { newId } from '../domain/ids.ts';
 import type { Conversation, Message, Session } from '../domain/types.ts';
 import type { Tx } from '../store/types.ts';
 import { cancelPendingPermissions } from './permissions.ts';
-import { recordConversationUpdated, recordMessage, recordOutput, recordSessionUpdated } from './record.ts';
+import { recordAnswer, recordConversationUpdated, recordOutput, recordSessionUpdated } from './record.ts';
 
 // The store transactions the runner needs (DESIGN.md point 3). Written against Tx so they run on
 // every store. A runner holds a lease on the session it drives; every write it makes checks the
@@ -134,18 +133,10 @@ export async function finishTurn(
   }
   await recordOutput(tx, { ...ids, events: [{ type: 'done', stopReason: out.stopReason }] });
   // A cancelled turn keeps what the agent had said so far; an empty cancelled turn adds no message.
-  let message: Message | undefined;
-  if (out.kind === 'completed' || out.text || out.blocks.length) {
-    message = {
-      id: newId('msg'),
-      conversationId: s.conversationId,
-      role: 'assistant',
-      content: { text: out.text, blocks: out.blocks },
-      sessionId: s.id,
-      created_at: tx.now,
-    };
-    await recordMessage(tx, message);
-  }
+  const message =
+    out.kind === 'completed' || out.text || out.blocks.length
+      ? await recordAnswer(tx, s, { text: out.text, blocks: out.blocks })
+      : undefined;
   const next: Session = {
     ...s,
     status: out.kind,

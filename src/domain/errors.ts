@@ -199,6 +199,26 @@ export const errors = {
       `The agent "${agent}" needs signing in first: GET /api/agents lists its sign-in methods.`,
   ),
   agentFailed: declare(502, 'agent_failed', (detail: string) => detail),
+  // The agent's own sessions (CONTRACT "The agent's own sessions").
+  agentSessionsUnsupported: declare(
+    400,
+    'agent_sessions_unsupported',
+    (agent: string, what: string) => `The agent "${agent}" does not ${what}.`,
+  ),
+  agentSessionRefused: declare(
+    422,
+    'agent_session_refused',
+    (agent: string, detail: string) => `The agent "${agent}" refused: ${detail}`,
+  ),
+
+  // Conversation import (CONTRACT "Export and import"): nothing is written when one of these is sent.
+  importInvalid: declare(422, 'import_invalid', (detail: string) => `The file does not verify: ${detail}`),
+  importConflict: declare(409, 'import_conflict', (detail: string) => detail),
+  importUnfinished: declare(
+    409,
+    'import_unfinished',
+    () => 'The file ends with a turn still running; export the conversation again once its turns have ended.',
+  ),
 
   // Limits (README "Limits"): a client that asks too much at once waits and tries again.
   rateLimited: declare(

@@ -67,8 +67,11 @@ export interface Tx {
   putIdempotency(r: IdempotencyRecord): Promise<void>;
   deleteIdempotency(scope: string, key: string): Promise<void>;
 
-  /** Adds an event to the log as part of this transaction. */
-  append(e: NewEvent): Promise<void>;
+  /**
+   * Adds an event to the log as part of this transaction, stamped `now`; `at` instead keeps the time an
+   * imported event was first written (src/history/import.ts), so an export re-imported is equal event for event.
+   */
+  append(e: NewEvent, at?: number): Promise<void>;
 }
 
 export interface MessagePage {
@@ -84,6 +87,35 @@ export interface EventQuery {
   /** Only lifecycle events (what /sync sends). */
   lifecycleOnly?: boolean;
   limit: number;
+}
+
+/** JSON of a session whose `response` column is spliced in as stored (it was written by JSON.stringify). */
+export function sessionJsonOf(session: Session, response: string | null): string {
+  const json = JSON.stringify({ ...session, response: null });
+  // Only the key can be `"response":null` with bare quotes: quotes inside strings are escaped.
+  return response === null ? json : json.replace('"response":null', () => `"response":${response}`);
+}
+
+/**
+ * An event as the log row holds it, not parsed (history pages send it as stored): `size` is the bytes
+ * of its `data` JSON; `data` is null when that is over the `inlineMax` the reader asked for, and is then
+ * read in pieces with `readEventData`.
+ */
+export interface RawEventRow {
+  seq: number;
+  type: string;
+  conversation_id: string;
+  session_id: string | null;
+  created_at: number;
+  size: number;
+  data: string | null;
+}
+
+/** A piece of an event's `data` JSON; `next` is where the following one starts, `done` when none does. */
+export interface DataPiece {
+  piece: Uint8Array | string;
+  next: number;
+  done: boolean;
 }
 
 export interface Store {
@@ -109,6 +141,18 @@ export interface Store {
   pendingPermissions(conversationId: string): Promise<PermissionRequest[]>;
 
   readEvents(q: EventQuery): Promise<StoredEvent[]>;
+  /**
+   * A session (by id, or the latest of a conversation) as its JSON, built around the stored `response`
+   * without parsing it: a long turn's row carries its whole answer (history pages, CONTRACT section 8).
+   */
+  sessionJson(q: { id: string } | { latestOf: string }): Promise<{ session: Session; json: string } | null>;
+  /** The rows `readEvents` would parse, as stored; `data` only of rows whose data is at most `inlineMax` bytes. */
+  readEventRows(q: EventQuery, inlineMax: number): Promise<RawEventRow[]>;
+  /**
+   * Up to `max` units (bytes on SQLite, characters on PostgreSQL) of event `seq`'s data from `from` (0:
+   * its start), read without holding the whole row in this thread; null when the event does not exist.
+   */
+  readEventData(seq: number, from: number, max: number): Promise<DataPiece | null>;
   /** Newest seq in the log (of one conversation when given); 0 when empty. */
   lastSeq(conversationId?: string): Promise<number>;
 

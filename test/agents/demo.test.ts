@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_ANSWER_TYPES } from '../helpers/demo.ts';
 import { useServer } from '../helpers/server.ts';
-import {
-  answerPermission,
-  type Json,
-  eventOf,
-  finished,
-  getSession,
-  newConversation,
-  send,
-  textOf,
-  waitFor,
-} from './helpers.ts';
+import type { Json } from './helpers.ts';
+import * as h from './helpers.ts';
 
 // The built-in demo agent through the real HTTP API and a real server process.
 
@@ -32,9 +23,9 @@ describe('demo agent', () => {
   });
 
   test('a normal prompt streams every kind of update, waits for permission, and completes', async () => {
-    const conv = await newConversation(s, 'demo');
-    const session = await send(s, conv.id, 'Please tidy the notes');
-    const ask = await eventOf(s, session.id, 'permission_requested');
+    const conv = await h.newConversation(s, 'demo');
+    const session = await h.send(s, conv.id, 'Please tidy the notes');
+    const ask = await h.eventOf(s, session.id, 'permission_requested');
     assert.deepEqual(
       ask.options.map((o: Json) => [o.optionId, o.kind]),
       [
@@ -45,17 +36,17 @@ describe('demo agent', () => {
     );
     assert.equal(ask.toolCall.toolCallId, 'demo-edit');
     // The turn waits for a person: still processing.
-    assert.equal((await getSession(s, session.id)).session.status, 'processing');
+    assert.equal((await h.getSession(s, session.id)).session.status, 'processing');
 
-    const bad = await answerPermission(s, ask, 'nope');
+    const bad = await h.answerPermission(s, ask, 'nope');
     assert.equal(bad.status, 400);
-    const ok = await answerPermission(s, ask, 'allow_once');
+    const ok = await h.answerPermission(s, ask, 'allow_once');
     assert.equal(ok.status, 200);
-    const again = await answerPermission(s, ask, 'allow_once');
+    const again = await h.answerPermission(s, ask, 'allow_once');
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 'already_resolved');
 
-    const { session: done, events } = await finished(s, session.id);
+    const { session: done, events } = await h.finished(s, session.id);
     assert.equal(done.status, 'completed');
     assert.equal(done.stopReason, 'end_turn');
     const types = new Set(events.map((e: Json) => e.type));
@@ -72,7 +63,7 @@ describe('demo agent', () => {
 
     const messages = (await s.api('GET', `/api/conversations/${conv.id}/messages`)).body.messages;
     const answer = messages.find((m: Json) => m.role === 'assistant');
-    assert.equal(answer.content.text, textOf(events), 'assistant text = concatenated text_delta');
+    assert.equal(answer.content.text, h.textOf(events), 'assistant text = concatenated text_delta');
     assert.ok(answer.content.text.includes('```markdown'));
     assert.equal(done.response.messageId, answer.id);
     const blockTypes = answer.content.blocks.map((b: Json) => b.type);
@@ -81,26 +72,26 @@ describe('demo agent', () => {
     assert.equal(edit.status, 'completed');
 
     // The same prompt gives the same answer: deterministic.
-    const second = await send(s, conv.id, 'Please tidy the notes');
-    const ask2 = await eventOf(s, second.id, 'permission_requested');
-    await answerPermission(s, ask2, 'allow_once');
-    const r2 = await finished(s, second.id);
-    assert.equal(textOf(r2.events), textOf(events));
+    const second = await h.send(s, conv.id, 'Please tidy the notes');
+    const ask2 = await h.eventOf(s, second.id, 'permission_requested');
+    await h.answerPermission(s, ask2, 'allow_once');
+    const r2 = await h.finished(s, second.id);
+    assert.equal(h.textOf(r2.events), h.textOf(events));
   });
 
   test('"allow always" is remembered for the conversation', async () => {
-    const conv = await newConversation(s, 'demo');
-    const first = await send(s, conv.id, 'edit please');
-    const ask = await eventOf(s, first.id, 'permission_requested');
-    const r = await answerPermission(s, ask, 'allow_always');
+    const conv = await h.newConversation(s, 'demo');
+    const first = await h.send(s, conv.id, 'edit please');
+    const ask = await h.eventOf(s, first.id, 'permission_requested');
+    const r = await h.answerPermission(s, ask, 'allow_always');
     assert.equal(r.status, 200);
-    await finished(s, first.id);
+    await h.finished(s, first.id);
     const c = (await s.api('GET', `/api/conversations/${conv.id}`)).body.conversation;
     assert.deepEqual(c.settings.allowAlways, ['kind:edit']);
     assert.equal(c.settings.autoApprove, false);
 
-    const second = await send(s, conv.id, 'edit again');
-    const { session, events } = await finished(s, second.id);
+    const second = await h.send(s, conv.id, 'edit again');
+    const { session, events } = await h.finished(s, second.id);
     assert.equal(session.status, 'completed');
     const resolved = events.find((e: Json) => e.type === 'permission_resolved');
     assert.equal(resolved.optionId, 'allow_always');
@@ -108,30 +99,30 @@ describe('demo agent', () => {
   });
 
   test('rejecting the permission lets the agent carry on without the edit', async () => {
-    const conv = await newConversation(s, 'demo');
-    const session = await send(s, conv.id, 'edit?');
-    const ask = await eventOf(s, session.id, 'permission_requested');
-    await answerPermission(s, ask, 'reject_once');
-    const { session: done, events } = await finished(s, session.id);
+    const conv = await h.newConversation(s, 'demo');
+    const session = await h.send(s, conv.id, 'edit?');
+    const ask = await h.eventOf(s, session.id, 'permission_requested');
+    await h.answerPermission(s, ask, 'reject_once');
+    const { session: done, events } = await h.finished(s, session.id);
     assert.equal(done.status, 'completed');
     assert.ok(events.some((e: Json) => e.type === 'tool_update' && e.status === 'failed'));
-    assert.match(textOf(events), /declined the edit/);
+    assert.match(h.textOf(events), /declined the edit/);
   });
 
   test('cancel while a permission request waits: the request is answered cancelled, the session ends cancelled', async () => {
-    const conv = await newConversation(s, 'demo');
-    const session = await send(s, conv.id, 'do the edit');
-    const ask = await eventOf(s, session.id, 'permission_requested');
+    const conv = await h.newConversation(s, 'demo');
+    const session = await h.send(s, conv.id, 'do the edit');
+    const ask = await h.eventOf(s, session.id, 'permission_requested');
     const c = await s.api('POST', `/api/sessions/${session.id}/cancel`);
     assert.equal(c.status, 202);
-    const { session: done, events } = await finished(s, session.id);
+    const { session: done, events } = await h.finished(s, session.id);
     assert.equal(done.status, 'cancelled');
     const resolved = events.find(
       (e: Json) => e.type === 'permission_resolved' && e.requestId === ask.requestId,
     );
     assert.equal(resolved.outcome, 'cancelled');
     assert.equal(resolved.optionId, null);
-    const late = await answerPermission(s, ask, 'allow_once');
+    const late = await h.answerPermission(s, ask, 'allow_once');
     assert.equal(late.status, 409);
     const again = await s.api('POST', `/api/sessions/${session.id}/cancel`);
     assert.equal(again.status, 409);
@@ -139,25 +130,25 @@ describe('demo agent', () => {
   });
 
   test('cancel a long answer mid-stream; the partial answer is kept; the next message works', async () => {
-    const conv = await newConversation(s, 'demo');
-    const session = await send(s, conv.id, '/long');
-    await waitFor('a few chunks', async () => {
-      const r = await getSession(s, session.id);
+    const conv = await h.newConversation(s, 'demo');
+    const session = await h.send(s, conv.id, '/long');
+    await h.waitFor('a few chunks', async () => {
+      const r = await h.getSession(s, session.id);
       return r.events.filter((e: Json) => e.type === 'text_delta').length >= 3;
     });
     assert.equal((await s.api('POST', `/api/sessions/${session.id}/cancel`)).status, 202);
-    const { session: done, events } = await finished(s, session.id);
+    const { session: done, events } = await h.finished(s, session.id);
     assert.equal(done.status, 'cancelled');
     assert.equal(done.stopReason, 'cancelled');
     assert.equal(events.filter((e: Json) => e.type === 'done').at(-1).stopReason, 'cancelled');
-    const partial = textOf(events);
+    const partial = h.textOf(events);
     assert.ok(partial.startsWith('# A long answer'));
     assert.ok(!partial.includes('The end.'));
     const messages = (await s.api('GET', `/api/conversations/${conv.id}/messages`)).body.messages;
     assert.equal(messages.find((m: Json) => m.role === 'assistant').content.text, partial);
 
-    const next = await send(s, conv.id, '/quick');
-    assert.equal((await finished(s, next.id)).session.status, 'completed');
+    const next = await h.send(s, conv.id, '/quick');
+    assert.equal((await h.finished(s, next.id)).session.status, 'completed');
   });
 
   test('cancel errors: unknown session 404', async () => {
@@ -165,31 +156,31 @@ describe('demo agent', () => {
     assert.equal(r.status, 404);
     const p = await s.api('POST', '/api/sessions/sess_nope/permissions/perm_nope', { optionId: 'x' });
     assert.equal(p.status, 404);
-    const conv = await newConversation(s, 'demo');
-    const session = await send(s, conv.id, '/quick');
-    await finished(s, session.id);
+    const conv = await h.newConversation(s, 'demo');
+    const session = await h.send(s, conv.id, '/quick');
+    await h.finished(s, session.id);
     const bad = await s.api('POST', `/api/sessions/${session.id}/permissions/perm_x`, { option: 1 });
     assert.equal(bad.status, 400);
   });
 
   test('two messages queue in order; a queued one can be cancelled before it starts', async () => {
-    const conv = await newConversation(s, 'demo');
-    const first = await send(s, conv.id, '/long');
-    const second = await send(s, conv.id, '/quick one');
-    const third = await send(s, conv.id, '/quick two');
+    const conv = await h.newConversation(s, 'demo');
+    const first = await h.send(s, conv.id, '/long');
+    const second = await h.send(s, conv.id, '/quick one');
+    const third = await h.send(s, conv.id, '/quick two');
     assert.equal(second.status, 'pending');
-    await eventOf(s, first.id, 'text_delta');
-    assert.equal((await getSession(s, second.id)).session.status, 'pending', 'waits while the first runs');
+    await h.eventOf(s, first.id, 'text_delta');
+    assert.equal((await h.getSession(s, second.id)).session.status, 'pending', 'waits while the first runs');
     const c = await s.api('POST', `/api/sessions/${second.id}/cancel`);
     assert.equal(c.status, 200);
     assert.equal(c.body.session.status, 'cancelled');
     await s.api('POST', `/api/sessions/${first.id}/cancel`);
-    const a = await finished(s, first.id);
-    const b = await finished(s, third.id);
+    const a = await h.finished(s, first.id);
+    const b = await h.finished(s, third.id);
     assert.equal(b.session.status, 'completed');
     assert.ok(b.session.started_at >= a.session.completed_at, 'the third starts after the first ended');
     assert.equal(
-      (await getSession(s, second.id)).events.filter((e: Json) => e.type === 'text_delta').length,
+      (await h.getSession(s, second.id)).events.filter((e: Json) => e.type === 'text_delta').length,
       0,
     );
     const texts = (await s.api('GET', `/api/conversations/${conv.id}/messages`)).body.messages.map(
@@ -200,10 +191,10 @@ describe('demo agent', () => {
   });
 
   test('/xss text is stored verbatim (sanitizing is the renderer’s job)', async () => {
-    const conv = await newConversation(s, 'demo');
-    const session = await send(s, conv.id, '/xss');
-    const { events } = await finished(s, session.id);
-    const t = textOf(events);
+    const conv = await h.newConversation(s, 'demo');
+    const session = await h.send(s, conv.id, '/xss');
+    const { events } = await h.finished(s, session.id);
+    const t = h.textOf(events);
     assert.ok(t.includes('<img src=x onerror="window.__xss=1">'));
     assert.ok(t.includes('<script>window.__xss=2</script>'));
   });

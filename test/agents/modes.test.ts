@@ -3,19 +3,8 @@ import { describe, test } from 'node:test';
 import { withAgentsFile } from '../helpers/agents-file.ts';
 import { assertError } from '../helpers/api-assert.ts';
 import { restartServer, type ServerHandle, useServer } from '../helpers/server.ts';
-import {
-  conversation,
-  conversationEvents,
-  eventOf,
-  finished,
-  fixtureAgent,
-  type Json,
-  newConversation,
-  send,
-  textOf,
-  turn,
-  waitFor,
-} from './helpers.ts';
+import type { Json } from './helpers.ts';
+import * as h from './helpers.ts';
 
 // Agent modes through the real HTTP API and real agent processes: POST /api/conversations/{id}/mode
 // records the choice; the runner applies it with session/set_mode at once when the agent runs, or
@@ -30,8 +19,8 @@ function setMode(s: ServerHandle, id: string, modeId: unknown) {
 
 /** A `mode` event outside any turn: the agent switched while idle. */
 function idleModeEvent(s: ServerHandle, conversationId: string, modeId: string): Promise<Json> {
-  return waitFor(`an idle mode event "${modeId}"`, async () =>
-    (await conversationEvents(s, conversationId)).find(
+  return h.waitFor(`an idle mode event "${modeId}"`, async () =>
+    (await h.conversationEvents(s, conversationId)).find(
       (e) => e.type === 'mode' && e.sessionId === null && e.currentModeId === modeId,
     ),
   );
@@ -41,11 +30,11 @@ const ids = (modes: Json[]) => modes.map((m: Json) => m.id);
 
 describe('agent modes', () => {
   const s = useServer({
-    env: { ...ENV, ...withAgentsFile([fixtureAgent('modes', 'modes'), fixtureAgent('plain', 'crash')]) },
+    env: { ...ENV, ...withAgentsFile([h.fixtureAgent('modes', 'modes'), h.fixtureAgent('plain', 'crash')]) },
   });
 
   test('a mode chosen before the agent ever ran is applied when its session opens', async () => {
-    const c = await newConversation(s, 'demo');
+    const c = await h.newConversation(s, 'demo');
     const chosen = await setMode(s, c.id, 'plan');
     assert.equal(chosen.status, 200, chosen.text);
     assert.equal(chosen.body.conversation.settings.modeId, 'plan');
@@ -56,8 +45,8 @@ describe('agent modes', () => {
     );
     assert.equal(chosen.body.conversation.version, c.version + 1);
 
-    const { events } = await turn(s, c.id, '/mode');
-    assert.equal(textOf(events), 'I am in the **plan** mode.');
+    const { events } = await h.turn(s, c.id, '/mode');
+    assert.equal(h.textOf(events), 'I am in the **plan** mode.');
     const modes = events.filter((e: Json) => e.type === 'mode');
     // The state the session opened with, then the switch; both with the full list.
     assert.deepEqual(
@@ -67,15 +56,15 @@ describe('agent modes', () => {
     for (const e of modes) assert.deepEqual(ids(e.availableModes), DEMO_MODES);
     assert.equal(modes[0].availableModes[1].name, 'Plan');
 
-    const now = await conversation(s, c.id);
+    const now = await h.conversation(s, c.id);
     assert.equal(now.settings.modeId, 'plan');
     assert.deepEqual(ids(now.settings.availableModes), DEMO_MODES);
   });
 
   test('validation: unknown conversation 404, malformed body 400, a mode the agent did not offer 400', async () => {
-    const c = await newConversation(s, 'demo');
-    await turn(s, c.id, '/quick');
-    const before = await conversation(s, c.id);
+    const c = await h.newConversation(s, 'demo');
+    await h.turn(s, c.id, '/quick');
+    const before = await h.conversation(s, c.id);
     assertError(await setMode(s, 'conv_missing', 'plan'), 404, 'not_found');
     const offered = await setMode(s, c.id, 'yolo');
     assertError(offered, 400, 'unknown_mode');
@@ -96,7 +85,7 @@ describe('agent modes', () => {
     );
     // Mode state is not settable through PATCH.
     assertError(await s.api('PATCH', `/api/conversations/${c.id}`, { settings: { modeId: 'plan' } }), 400);
-    assert.equal((await conversation(s, c.id)).version, before.version, 'nothing changed');
+    assert.equal((await h.conversation(s, c.id)).version, before.version, 'nothing changed');
     // The current mode again: nothing to do, no new version.
     const same = await setMode(s, c.id, 'default');
     assert.equal(same.status, 200);
@@ -104,45 +93,45 @@ describe('agent modes', () => {
   });
 
   test('an agent without modes: a remembered choice is dropped when it starts, later ones are refused', async () => {
-    const c = await newConversation(s, 'plain');
+    const c = await h.newConversation(s, 'plain');
     assert.equal((await setMode(s, c.id, 'fast')).status, 200);
-    await turn(s, c.id, 'hello');
-    const now = await conversation(s, c.id);
+    await h.turn(s, c.id, 'hello');
+    const now = await h.conversation(s, c.id);
     assert.equal(now.settings.modeId, undefined);
     assert.deepEqual(now.settings.availableModes, []);
     assertError(await setMode(s, c.id, 'fast'), 400, 'no_modes');
   });
 
   test('a live idle agent switches at once; the next turns run in the new mode', async () => {
-    const c = await newConversation(s, 'demo');
-    await turn(s, c.id, '/quick');
+    const c = await h.newConversation(s, 'demo');
+    await h.turn(s, c.id, '/quick');
     assert.equal((await setMode(s, c.id, 'plan')).status, 200);
     const e = await idleModeEvent(s, c.id, 'plan');
     assert.deepEqual(ids(e.availableModes), DEMO_MODES);
-    assert.equal(textOf((await turn(s, c.id, '/mode')).events), 'I am in the **plan** mode.');
+    assert.equal(h.textOf((await h.turn(s, c.id, '/mode')).events), 'I am in the **plan** mode.');
     // In plan mode the demo proposes its edit but never asks to make it.
-    const planned = await turn(s, c.id, 'Please tidy the notes');
+    const planned = await h.turn(s, c.id, 'Please tidy the notes');
     assert.ok(!planned.events.some((x: Json) => x.type === 'permission_requested'));
-    assert.match(textOf(planned.events), /Plan mode/);
+    assert.match(h.textOf(planned.events), /Plan mode/);
   });
 
   test('during a turn the agent switches at once and the mode event belongs to that turn', async () => {
-    const c = await newConversation(s, 'demo');
-    const long = await send(s, c.id, '/long');
-    await eventOf(s, long.id, 'text_delta');
+    const c = await h.newConversation(s, 'demo');
+    const long = await h.send(s, c.id, '/long');
+    await h.eventOf(s, long.id, 'text_delta');
     assert.equal((await setMode(s, c.id, 'plan')).status, 200);
-    const e = await eventOf(s, long.id, 'mode', (x) => x.currentModeId === 'plan');
+    const e = await h.eventOf(s, long.id, 'mode', (x) => x.currentModeId === 'plan');
     assert.deepEqual(ids(e.availableModes), DEMO_MODES);
     assert.equal((await s.api('POST', `/api/sessions/${long.id}/cancel`)).status, 202);
-    assert.equal((await finished(s, long.id)).session.status, 'cancelled');
-    assert.equal((await conversation(s, c.id)).settings.modeId, 'plan');
+    assert.equal((await h.finished(s, long.id)).session.status, 'cancelled');
+    assert.equal((await h.conversation(s, c.id)).settings.modeId, 'plan');
   });
 
   test('the agent switching by itself, set_mode without an update, and a refused mode', async () => {
-    const c = await newConversation(s, 'modes');
-    const first = await turn(s, c.id, 'hello');
-    assert.match(textOf(first.events), /^mode ask; /);
-    assert.deepEqual(ids((await conversation(s, c.id)).settings.availableModes), ['ask', 'code', 'locked']);
+    const c = await h.newConversation(s, 'modes');
+    const first = await h.turn(s, c.id, 'hello');
+    assert.match(h.textOf(first.events), /^mode ask; /);
+    assert.deepEqual(ids((await h.conversation(s, c.id)).settings.availableModes), ['ask', 'code', 'locked']);
     // Configuration options are shown (a `config` event with the full list); config-options.test.ts sets them.
     const config = first.events.find((x: Json) => x.type === 'config');
     assert.deepEqual(
@@ -151,11 +140,11 @@ describe('agent modes', () => {
     );
 
     // The agent changes its own mode: the event gets the list, and the conversation follows.
-    const switched = await turn(s, c.id, 'switch code');
+    const switched = await h.turn(s, c.id, 'switch code');
     const e = switched.events.find((x: Json) => x.type === 'mode' && x.currentModeId === 'code');
     assert.deepEqual(ids(e.availableModes), ['ask', 'code', 'locked']);
-    await waitFor('the conversation to follow the agent', async () =>
-      (await conversation(s, c.id)).settings.modeId === 'code' ? true : null,
+    await h.waitFor('the conversation to follow the agent', async () =>
+      (await h.conversation(s, c.id)).settings.modeId === 'code' ? true : null,
     );
 
     // This agent accepts set_mode silently: gmgui records the mode event itself.
@@ -166,11 +155,11 @@ describe('agent modes', () => {
     const refused = await setMode(s, c.id, 'locked');
     assert.equal(refused.status, 200);
     assert.equal(refused.body.conversation.settings.modeId, 'locked');
-    await waitFor('the refusal to be recorded', async () => {
-      const now = await conversation(s, c.id);
+    await h.waitFor('the refusal to be recorded', async () => {
+      const now = await h.conversation(s, c.id);
       return now.version > refused.body.conversation.version && now.settings.modeId === 'ask';
     });
-    assert.match(textOf((await turn(s, c.id, 'hello')).events), /^mode ask; /);
+    assert.match(h.textOf((await h.turn(s, c.id, 'hello')).events), /^mode ask; /);
   });
 });
 
@@ -178,16 +167,16 @@ describe('agent modes across a restart', () => {
   const a = useServer({ env: ENV });
 
   test('the new agent process loads the session in its default mode and is switched back', async () => {
-    const c = await newConversation(a, 'demo');
-    await turn(a, c.id, '/quick');
+    const c = await h.newConversation(a, 'demo');
+    await h.turn(a, c.id, '/quick');
     assert.equal((await setMode(a, c.id, 'plan')).status, 200);
     await idleModeEvent(a, c.id, 'plan');
     await a.stop();
 
     const b = await restartServer(a, { env: ENV });
     try {
-      const { events } = await turn(b, c.id, '/mode');
-      assert.equal(textOf(events), 'I am in the **plan** mode.');
+      const { events } = await h.turn(b, c.id, '/mode');
+      assert.equal(h.textOf(events), 'I am in the **plan** mode.');
       assert.deepEqual(
         events.filter((e: Json) => e.type === 'mode').map((e: Json) => e.currentModeId),
         ['default', 'plan'],

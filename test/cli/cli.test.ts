@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { waitFor } from '../agents/helpers.ts';
+import { sessionAgent, waitFor } from '../agents/helpers.ts';
 import { ROOT, serverCommand, startServer } from '../helpers/server.ts';
 import { VERSION } from '../package/helpers.ts';
 
@@ -86,6 +86,27 @@ describe('gmgui command line', () => {
     const bad = gmgui(['doctor', '--data-dir', dataDir, '--agents-file', agentsFile], { DATABASE_URL: '' });
     assert.equal(bad.code, 1, bad.stdout + bad.stderr);
     assert.match(bad.stdout, /^FAIL +agents: GMGUI_AGENTS_FILE .* is not valid/m);
+  });
+
+  test('doctor --probe starts each agent: its version, and one that needs signing in says how', () => {
+    const agentsFile = join(tmp, 'probe-agents.json');
+    const locked = sessionAgent('locked', 'auth', { FIXTURE_STATE_DIR: join(tmp, 'locked-state') });
+    const missing = { id: 'missing', name: 'Missing', command: join(tmp, 'no-such-agent'), args: [] };
+    writeFileSync(agentsFile, JSON.stringify({ agents: [locked, missing] }));
+    const env = { DATABASE_URL: '', PATH: `${dirname(process.execPath)}:/usr/bin:/bin` };
+    const plain = gmgui(['doctor', '--data-dir', join(tmp, 'probe-data'), '--agents-file', agentsFile], env);
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    assert.match(plain.stdout, /^info +agent locked \(.*\): found \("gmgui doctor --probe"/m);
+    assert.match(plain.stdout, /^info +agent missing \(Missing\): not found/m);
+
+    const probed = gmgui(
+      ['doctor', '--probe', '--data-dir', join(tmp, 'probe-data'), '--agents-file', agentsFile],
+      env,
+    );
+    assert.equal(probed.code, 1, probed.stdout + probed.stderr);
+    assert.match(probed.stdout, /^ok +agent demo \(.*\) [^:]*: starts, signed in/m);
+    assert.match(probed.stdout, /^FAIL +agent locked \(.*\).*: needs signing in \(.*--login.*\)/m);
+    assert.match(probed.stdout, /^info +agent missing \(Missing\): not found/m);
   });
 });
 

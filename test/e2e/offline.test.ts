@@ -15,6 +15,7 @@ import {
   waitFor,
   waitStatus,
 } from './harness.ts';
+import { refuseSends } from './refuse-sends.ts';
 
 async function storedCount(e2e: E2E, id: string, content: string): Promise<number> {
   const r = await e2e.server.api('GET', `/api/conversations/${id}/messages`);
@@ -100,23 +101,15 @@ browserSuite('web UI: offline and server down', () => {
   test('the outbox survives a reload: still "sending" after it, sent once when the API answers again', async () => {
     const { context, page, id } = await e2e.openNew('reload outbox');
     // The API refuses to carry new messages (as if the connection broke for that request)...
-    let blocked = 0;
-    await page.route('**/api/conversations/*/messages', async (route) => {
-      if (route.request().method() === 'POST') {
-        blocked++;
-        await route.abort('connectionreset');
-      } else await route.continue();
-    });
+    const refusal = await refuseSends(page);
     const text = 'kept across a reload /quick';
     await send(page, text);
     await page.locator('article.outbox', { hasText: text }).waitFor();
-    await waitFor(async () => blocked > 0, 10_000, 'a blocked attempt');
+    await refusal.attempted();
     // ...and the page is reloaded: the unsent message is still there, still "sending".
     await page.reload();
     await page.locator('article.outbox', { hasText: text }).waitFor();
-    await page.unroute('**/api/conversations/*/messages');
-    // Tell the app the network is back (as the browser does), so it retries now, not after its backoff.
-    await page.evaluate("dispatchEvent(new Event('online'))");
+    await refusal.lift();
     await page.locator('article.msg.user:not(.outbox)', { hasText: text }).waitFor({ timeout: 30_000 });
     await waitStatus(page, await lastSessionId(page), 'completed');
     assert.equal(await shownCount(page, text), 1);

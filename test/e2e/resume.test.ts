@@ -4,54 +4,42 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  browserSuite,
-  createConversation,
-  lastSessionId,
-  norm,
-  openConversation,
-  screenshot,
-  send,
-  useE2E,
-  turn,
-  waitFor,
-  waitStatus,
-} from './harness.ts';
+import * as ui from './harness.ts';
 
-browserSuite('web UI: resume and many tabs', () => {
-  const e2e = useE2E();
+ui.browserSuite('web UI: resume and many tabs', () => {
+  const e2e = ui.useE2E();
 
   test('reload in the middle of a long answer: exactly the stored text, nothing twice', async () => {
     const { context, page } = await e2e.openNew('long');
-    await send(page, '/long');
-    const sid = await lastSessionId(page);
-    const answer = turn(page, sid).locator('.answer');
+    await ui.send(page, '/long');
+    const sid = await ui.lastSessionId(page);
+    const answer = ui.turn(page, sid).locator('.answer');
     // Wait until it is well into the answer, then reload while it streams.
-    await waitFor(
+    await ui.waitFor(
       async () => (await answer.allInnerTexts()).join(' ').includes('Sentence 30 '),
       20_000,
       'sentence 30',
     );
     await page.reload();
-    await turn(page, sid).waitFor();
+    await ui.turn(page, sid).waitFor();
     assert.equal(
-      await turn(page, sid).getAttribute('data-status'),
+      await ui.turn(page, sid).getAttribute('data-status'),
       'processing',
       'the reload happened mid-answer',
     );
     // Once more, a little later, for a seam at a different place.
-    await waitFor(
+    await ui.waitFor(
       async () => (await answer.allInnerTexts()).join(' ').includes('Sentence 90 '),
       20_000,
       'sentence 90',
     );
     await page.reload();
-    await waitStatus(page, sid, 'completed', 30_000);
+    await ui.waitStatus(page, sid, 'completed', 30_000);
 
-    const dom = (await turn(page, sid).locator('.answer').allInnerTexts()).join('\n');
+    const dom = (await ui.turn(page, sid).locator('.answer').allInnerTexts()).join('\n');
     const r = await e2e.server.api('GET', `/api/sessions/${sid}`);
     const stored: string = r.body.session.response.text;
-    assert.equal(norm(dom), norm(stored));
+    assert.equal(ui.norm(dom), ui.norm(stored));
     for (let i = 1; i < 200; i++) {
       const n = dom.split(`Sentence ${i} of`).length - 1;
       if (stored.includes(`Sentence ${i} of`)) assert.equal(n, 1, `sentence ${i} appears ${n} times`);
@@ -68,26 +56,26 @@ browserSuite('web UI: resume and many tabs', () => {
   test('a second browser sees the conversation live and answers the permission; the card leaves both', async () => {
     const a = await e2e.newContext();
     const b = await e2e.newContext();
-    const id = await createConversation(e2e.server, 'two tabs');
+    const id = await ui.createConversation(e2e.server, 'two tabs');
     // B learns about the new conversation through /sync, without a reload.
     await b.page.locator(`li.conv[data-conversation-id="${id}"]`).waitFor();
-    await openConversation(a.page, id);
-    await openConversation(b.page, id);
-    await send(a.page, 'Hello from tab A');
+    await ui.openConversation(a.page, id);
+    await ui.openConversation(b.page, id);
+    await ui.send(a.page, 'Hello from tab A');
     await b.page.locator('article.msg.user', { hasText: 'Hello from tab A' }).waitFor();
-    const sid = await lastSessionId(a.page);
-    const permA = turn(a.page, sid).locator('.permission');
-    const permB = turn(b.page, sid).locator('.permission');
+    const sid = await ui.lastSessionId(a.page);
+    const permA = ui.turn(a.page, sid).locator('.permission');
+    const permB = ui.turn(b.page, sid).locator('.permission');
     await permA.waitFor({ timeout: 20_000 });
     await permB.waitFor({ timeout: 20_000 });
-    await screenshot(b.page, 'desktop-second-tab-permission');
+    await ui.screenshot(b.page, 'desktop-second-tab-permission');
     await permB.locator('[data-option-id="allow_once"]').click();
     await permB.waitFor({ state: 'detached' });
     await permA.waitFor({ state: 'detached' });
-    await waitStatus(a.page, sid, 'completed');
-    await waitStatus(b.page, sid, 'completed');
-    const textA = norm((await turn(a.page, sid).locator('.answer').allInnerTexts()).join('\n'));
-    const textB = norm((await turn(b.page, sid).locator('.answer').allInnerTexts()).join('\n'));
+    await ui.waitStatus(a.page, sid, 'completed');
+    await ui.waitStatus(b.page, sid, 'completed');
+    const textA = ui.norm((await ui.turn(a.page, sid).locator('.answer').allInnerTexts()).join('\n'));
+    const textB = ui.norm((await ui.turn(b.page, sid).locator('.answer').allInnerTexts()).join('\n'));
     assert.equal(textA, textB);
     assert.equal(await a.page.locator('article.msg.user', { hasText: 'Hello from tab A' }).count(), 1);
     assert.equal(await b.page.locator('article.msg.user', { hasText: 'Hello from tab A' }).count(), 1);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { editorProject } from '../helpers/agents-file.ts';
+import { tempDir } from '../helpers/temp.ts';
 import {
   browserSuite,
   lastSessionId,
@@ -38,7 +39,8 @@ async function runInTerminal(page: Page, command: string, output: string): Promi
 browserSuite('web UI: files, changes and terminal', () => {
   const e2e = useE2E({
     rootDir,
-    env,
+    // The shell's HOME of its own: the machine's ~/.bashrc is not under test and can take seconds.
+    env: { ...env, HOME: tempDir('gmgui-e2e-ws-home-') },
     prepare: async () => {
       await writeFile(join(proj, 'src', 'app.ts'), `${CODE}\n`);
       await writeFile(join(proj, 'notes.md'), '# notes\n');
@@ -83,10 +85,14 @@ browserSuite('web UI: files, changes and terminal', () => {
     await openConversation(page, id);
     const changed = `${CODE.replace('const line42 = 42;', 'const line42 = 4242;')}\n`;
     await editTurn(page, [{ path: 'src/app.ts', content: changed }]);
+    const viewer = page.locator('.ws-viewer');
+    // A path the agent names in its answer opens the file too.
+    await page.locator('.md code.file-ref', { hasText: 'src/app.ts' }).first().click();
+    await viewer.locator('.ws-code', { hasText: 'const line42 = 4242;' }).waitFor();
+    assert.equal(await viewer.locator('.ws-viewer-path').textContent(), 'src/app.ts');
     // The tool card lists the file with its line; the link opens it in the panel, at that line.
     const link = page.locator('.tool-path', { hasText: 'src/app.ts:1' }).first();
     await link.click();
-    const viewer = page.locator('.ws-viewer');
     await viewer.locator('.ws-code', { hasText: 'const line42 = 4242;' }).waitFor();
     assert.equal(await viewer.locator('.ws-viewer-path').textContent(), 'src/app.ts');
     assert.equal(await viewer.locator('.ws-line-mark').getAttribute('data-line'), '1');

@@ -1,18 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import {
-  type Loose,
-  type ModelCall,
-  type Reply,
-  type ScriptedFake,
-  type Script,
-  json,
-  lastText,
-  pieces,
-  plainScript,
-  sse,
-  sseStart,
-  startScriptedFake,
-} from './fake-model.ts';
+import type { Loose, ModelCall, Reply, ScriptedFake, Script } from './fake-model.ts';
+import { json, lastText, pieces, plainScript, sse, sseStart, startScriptedFake } from './fake-model.ts';
 
 // An OpenAI-compatible chat completions endpoint (`POST /v1/chat/completions`, streamed) on loopback,
 // for OpenCode with a custom provider whose baseURL points here. A tool result comes back as a

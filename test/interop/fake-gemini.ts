@@ -1,16 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import {
-  type Loose,
-  type ModelCall,
-  type Script,
-  type ScriptedFake,
-  json,
-  pieces,
-  plainScript,
-  sse,
-  sseStart,
-  startScriptedFake,
-} from './fake-model.ts';
+import type { Loose, ModelCall, Script, ScriptedFake } from './fake-model.ts';
+import { json, pieces, plainScript, sse, sseStart, startScriptedFake } from './fake-model.ts';
 
 // The Gemini API (generativelanguage v1beta) on loopback, for Gemini CLI run with GEMINI_API_KEY and
 // GOOGLE_GEMINI_BASE_URL: `models/{m}:streamGenerateContent?alt=sse` (the agent's turns),

@@ -1,18 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import {
-  type Loose,
-  type ModelCall,
-  type Reply,
-  type Script,
-  type ScriptedFake,
-  json,
-  lastText,
-  pieces,
-  plainScript,
-  sse,
-  sseStart,
-  startScriptedFake,
-} from './fake-model.ts';
+import type { Loose, ModelCall, Reply, Script, ScriptedFake } from './fake-model.ts';
+import { json, lastText, pieces, plainScript, sse, sseStart, startScriptedFake } from './fake-model.ts';
 
 // The OpenAI Responses API (`POST /v1/responses`, streamed) on loopback, for Codex with a model
 // provider whose base_url points here. Each tool call gets a fresh call id; its result comes back as

@@ -2,16 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  type Json,
-  eventOf,
-  finished,
-  getSession,
-  newConversation,
-  send,
-  sleep,
-  textOf,
-} from '../agents/helpers.ts';
+import type { Json } from '../agents/helpers.ts';
+import * as ah from '../agents/helpers.ts';
 import { type TestServer, startServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp.ts';
 import {
@@ -165,8 +157,8 @@ function useInterop(setup: AgentSetup, agent: NonNullable<ReturnType<typeof find
     },
     async conversationWithTurn() {
       if (state.conversation) return state.conversation;
-      const conv = await newConversation(state.s, agentId);
-      const r = await finished(state.s, (await send(state.s, conv.id, 'a first message')).id, TURN_MS);
+      const conv = await ah.newConversation(state.s, agentId);
+      const r = await ah.finished(state.s, (await ah.send(state.s, conv.id, 'a first message')).id, TURN_MS);
       assert.equal(r.session.status, 'completed', r.session.error ?? '');
       state.conversation = conv.id;
       return conv.id;
@@ -180,7 +172,7 @@ function useInterop(setup: AgentSetup, agent: NonNullable<ReturnType<typeof find
  */
 async function orphansGone(mark: string): Promise<void> {
   const deadline = Date.now() + ORPHAN_EXIT_MS;
-  while (markedPids(mark).length > 0 && Date.now() < deadline) await sleep(100);
+  while (markedPids(mark).length > 0 && Date.now() < deadline) await ah.sleep(100);
   const left = markedPids(mark);
   if (left.length > 0) {
     killMarked(mark);
@@ -190,7 +182,7 @@ async function orphansGone(mark: string): Promise<void> {
 
 /** A follow-up after a restart: completes, stores exactly the new answer, nothing replayed. */
 export async function followUpIsClean(i: Interop, conversationId: string, prompt: string): Promise<Json[]> {
-  const r = await finished(i.s, (await send(i.s, conversationId, prompt)).id, TURN_MS);
+  const r = await ah.finished(i.s, (await ah.send(i.s, conversationId, prompt)).id, TURN_MS);
   const { session, events } = r;
   assert.equal(session.status, 'completed', `the follow-up ended ${session.status}: ${session.error ?? ''}`);
   assert.deepEqual(
@@ -199,11 +191,11 @@ export async function followUpIsClean(i: Interop, conversationId: string, prompt
     'no replayed user message is stored as the new turn',
   );
   assert.equal(
-    textOf(events),
+    ah.textOf(events),
     plainAnswer(prompt),
     'the turn stores exactly the new answer, no replayed text',
   );
-  assert.equal(session.response?.text ?? textOf(events), plainAnswer(prompt));
+  assert.equal(session.response?.text ?? ah.textOf(events), plainAnswer(prompt));
   const conv = (await i.s.api('GET', `/api/conversations/${conversationId}`)).body.conversation;
   assert.notEqual(conv.status, 'error');
   return events;
@@ -225,15 +217,17 @@ async function lastAssistantText(s: TestServer, conversationId: string): Promise
 
 /** Answers the turn's next permission request through the API with its allow_once option. */
 export async function allowOnce(i: Interop, sessionId: string): Promise<Json> {
-  const ask = await eventOf(i.s, sessionId, 'permission_requested', undefined, TURN_MS).catch(async (err) => {
-    const { session, events } = await getSession(i.s, sessionId);
-    const output = events.filter(
-      (e: Json) => !['text_delta', 'session_updated', 'session_created'].includes(e.type),
-    );
-    throw new Error(
-      `${err.message}; the session ${session.status}: ${JSON.stringify(output).slice(0, 4000)}`,
-    );
-  });
+  const ask = await ah
+    .eventOf(i.s, sessionId, 'permission_requested', undefined, TURN_MS)
+    .catch(async (err) => {
+      const { session, events } = await ah.getSession(i.s, sessionId);
+      const output = events.filter(
+        (e: Json) => !['text_delta', 'session_updated', 'session_created'].includes(e.type),
+      );
+      throw new Error(
+        `${err.message}; the session ${session.status}: ${JSON.stringify(output).slice(0, 4000)}`,
+      );
+    });
   const allow = ask.options.find((o: Json) => o.kind === 'allow_once');
   assert.ok(allow, `an allow_once option among ${JSON.stringify(ask.options)}`);
   const r = await i.s.api('POST', `/api/sessions/${sessionId}/permissions/${ask.requestId}`, {
@@ -248,12 +242,12 @@ async function shellTurn(i: Interop, setup: AgentSetup, conversationId: string):
   i.model.script = shellScript(setup.shell.tool, setup.shell.args);
   try {
     // The output (INTEROP-SHELL) is not in the command line: only a shell that ran it can produce it.
-    const session = await send(i.s, conversationId, `run: ${SHELL_COMMAND}`);
+    const session = await ah.send(i.s, conversationId, `run: ${SHELL_COMMAND}`);
     const ask = await allowOnce(i, session.id);
     assert.match(JSON.stringify(ask.toolCall), /echo interop-shell/, 'the request shows the command');
-    const { session: done, events } = await finished(i.s, session.id, TURN_MS);
+    const { session: done, events } = await ah.finished(i.s, session.id, TURN_MS);
     assert.equal(done.status, 'completed', done.error ?? '');
-    assert.match(textOf(events), /Done: the tool ran\.$/);
+    assert.match(ah.textOf(events), /Done: the tool ran\.$/);
     assert.ok(
       i.model.calls.some((c) => c.toolResults.some((r) => r.includes('INTEROP-SHELL'))),
       `the command's output reached the model: ${JSON.stringify(i.model.calls.at(-1)?.toolResults)}`,
@@ -273,12 +267,12 @@ export function interopSuite(setup: AgentSetup, more?: (i: Interop) => void): vo
     const todo = setup.todo ?? {};
 
     test('a plain turn is stored exactly as the model sent it', { todo: todo.plain }, async () => {
-      const conv = await newConversation(i.s, i.agentId);
+      const conv = await ah.newConversation(i.s, i.agentId);
       i.conversation = conv.id;
       const prompt = 'hello there';
-      const { session, events } = await finished(i.s, (await send(i.s, conv.id, prompt)).id, TURN_MS);
+      const { session, events } = await ah.finished(i.s, (await ah.send(i.s, conv.id, prompt)).id, TURN_MS);
       assert.equal(session.status, 'completed', session.error ?? '');
-      assert.equal(textOf(events), plainAnswer(prompt));
+      assert.equal(ah.textOf(events), plainAnswer(prompt));
       assert.equal(await lastAssistantText(i.s, conv.id), plainAnswer(prompt));
       assert.ok(
         i.model.calls.some((c) => c.prompt === prompt && c.tools.length > 0),

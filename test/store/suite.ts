@@ -4,8 +4,10 @@ import { availabilityCases } from './suite/availability.ts';
 import { conversationsCases } from './suite/conversations.ts';
 import { harness } from './suite/harness.ts';
 import { idempotencyCases } from './suite/idempotency.ts';
+import { importCases } from './suite/import.ts';
 import { logCases } from './suite/log.ts';
 import { messagesCases } from './suite/messages.ts';
+import { rawEventsCases } from './suite/raw-events.ts';
 import { recoveryCases } from './suite/recovery.ts';
 import { searchOrderCases } from './suite/search-order.ts';
 import { sessionsCases } from './suite/sessions.ts';
@@ -30,5 +32,7 @@ export function storeSuite(backend: StoreBackend, skip: string | false): void {
     sessionsCases(h);
     recoveryCases(h);
     availabilityCases(h);
+    importCases(h);
+    rawEventsCases(h);
   });
 }

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { useServers } from '../helpers/server.ts';
-import {
-  assertStrictlyIncreasing,
-  type Ev,
-  isFinish,
-  newConversation,
-  sendMessage,
-  sessionFinished,
-  storedEvents,
-  stream,
-  textOf,
-} from './helpers.ts';
+import type { Ev } from './helpers.ts';
+import * as h from './helpers.ts';
 
 // Issue 4 "Must show" (d) and CONTRACT section 7: kill -9 of the server in the middle of a streamed
 // answer, restart on the same data dir. The turn is `interrupted` (never re-run silently), every event
@@ -22,15 +13,15 @@ const servers = useServers();
 
 test('kill -9 mid-stream, restart: interrupted, nothing shown is lost, resume and new messages work, retry', async () => {
   const first = await servers.start();
-  const id = await newConversation(first);
-  const c = stream(first, id, 0);
-  const sessionId = await sendMessage(first, id, 'Tell me a long story /long');
+  const id = await h.newConversation(first);
+  const c = h.stream(first, id, 0);
+  const sessionId = await h.sendMessage(first, id, 'Tell me a long story /long');
   await c.until(() => c.events.filter((e) => e.type === 'text_delta').length >= 40, 20_000, '40 chunks');
   await first.kill9();
   await c.closed;
   const shown = c.events.slice();
-  assertStrictlyIncreasing(shown);
-  assert.ok(!shown.some((e) => isFinish(e, sessionId)), 'killed before the turn ended');
+  h.assertStrictlyIncreasing(shown);
+  assert.ok(!shown.some((e) => h.isFinish(e, sessionId)), 'killed before the turn ended');
 
   const s = await servers.restart(first);
 
@@ -45,22 +36,22 @@ test('kill -9 mid-stream, restart: interrupted, nothing shown is lost, resume an
   assert.ok(interruptedEvent, 'an event says the session was interrupted');
 
   // Every event the client was shown before the kill is in the log, unchanged.
-  const stored = await storedEvents(s, id);
+  const stored = await h.storedEvents(s, id);
   const bySeq = new Map(stored.map((e) => [e.seq, e]));
   for (const e of shown) assert.deepEqual(bySeq.get(e.seq), e, `event ${e.seq} survived the kill`);
-  assert.ok(textOf(stored, sessionId).startsWith(textOf(shown, sessionId)), 'the partial answer is kept');
+  assert.ok(h.textOf(stored, sessionId).startsWith(h.textOf(shown, sessionId)), 'the partial answer is kept');
 
   // The client resumes from its last seq and ends with exactly the stored log.
-  const resumed = stream(s, id, shown[shown.length - 1].seq);
+  const resumed = h.stream(s, id, shown[shown.length - 1].seq);
   await resumed.untilFinished(sessionId);
   const union = [...shown, ...resumed.events];
-  assertStrictlyIncreasing(union);
-  const end = stored.findIndex((e) => isFinish(e, sessionId));
+  h.assertStrictlyIncreasing(union);
+  const end = stored.findIndex((e) => h.isFinish(e, sessionId));
   assert.deepEqual(union.slice(0, end + 1), stored.slice(0, end + 1));
 
   // A new message works on the restarted server.
-  const next = await sendMessage(s, id, '/quick');
-  assert.equal((await sessionFinished(s, next)).status, 'completed');
+  const next = await h.sendMessage(s, id, '/quick');
+  assert.equal((await h.sessionFinished(s, next)).status, 'completed');
   await resumed.untilFinished(next);
 
   // Retry: a new visible session for the same user message; the same key replays the same response.
@@ -74,7 +65,7 @@ test('kill -9 mid-stream, restart: interrupted, nothing shown is lost, resume an
   assert.notEqual(retried.id, sessionId);
   assert.equal(retried.retryOf, sessionId);
   assert.equal(retried.messageId, got.body.session.messageId, 'same user message');
-  const done = await sessionFinished(s, retried.id);
+  const done = await h.sessionFinished(s, retried.id);
   assert.equal(done.status, 'completed');
   const sessions = (await s.api('GET', `/api/conversations/${id}/sessions`)).body.sessions as Array<{
     id: string;

@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { useServer } from '../helpers/server.ts';
-import {
-  type Client,
-  type Ev,
-  isFinish,
-  mux,
-  newConversation,
-  sendMessage,
-  sessionFinished,
-  sleep,
-  storedEvents,
-  stream,
-} from './helpers.ts';
+import type { Client, Ev } from './helpers.ts';
+import * as h from './helpers.ts';
 
 // DESIGN point 2 (one shared reader per conversation, feed.ts): 100 subscribers of one conversation
 // during a long turn; a random subset drops mid-stream and comes back, some with their last seq (back
@@ -32,8 +22,8 @@ interface Plan {
 }
 
 function connect(via: Plan['via'], conversationId: string, after: number): Client {
-  if (via === 'stream') return stream(s, conversationId, after);
-  const c = mux(s);
+  if (via === 'stream') return h.stream(s, conversationId, after);
+  const c = h.mux(s);
   c.opened.then(
     () => c.send({ op: 'subscribe', stream: 'conversation', conversationId, after }),
     () => undefined,
@@ -58,7 +48,7 @@ async function follow(id: string, start: number, sessionId: string, plan: Plan):
       kept.push(e);
     }
   };
-  const done = (c: Client) => c.events.some((e) => isFinish(e, sessionId));
+  const done = (c: Client) => c.events.some((e) => h.isFinish(e, sessionId));
   const first = connect(plan.via, id, start);
   await first.opened;
   if (plan.dropAfter > 0) {
@@ -66,8 +56,8 @@ async function follow(id: string, start: number, sessionId: string, plan: Plan):
     first.ws.terminate();
     await first.closed;
     keep(first.events);
-    if (kept.some((e) => isFinish(e, sessionId))) return kept;
-    await sleep(plan.offlineMs);
+    if (kept.some((e) => h.isFinish(e, sessionId))) return kept;
+    await h.sleep(plan.offlineMs);
     const last = kept.length ? kept[kept.length - 1].seq : start;
     const from = plan.rewind > 0 ? (kept[Math.max(0, kept.length - plan.rewind)]?.seq ?? start) - 1 : last;
     const second = connect(plan.via === 'ws' ? 'stream' : 'ws', id, Math.max(start, from));
@@ -84,8 +74,8 @@ async function follow(id: string, start: number, sessionId: string, plan: Plan):
 }
 
 test('100 subscribers, a random subset dropping and rejoining mid-stream: each ends with the stored sequence', async () => {
-  const id = await newConversation(s);
-  const start = (await storedEvents(s, id)).at(-1)?.seq ?? 0;
+  const id = await h.newConversation(s);
+  const start = (await h.storedEvents(s, id)).at(-1)?.seq ?? 0;
   const planArb: fc.Arbitrary<Plan> = fc.record({
     dropAfter: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 150 })),
     rewind: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 })),
@@ -96,14 +86,14 @@ test('100 subscribers, a random subset dropping and rejoining mid-stream: each e
   const plans = fc.sample(planArb, { numRuns: 100, seed: 16 });
   assert.ok(plans.filter((p) => p.dropAfter > 0).length >= 20, 'a good share of the clients drop');
 
-  const sessionId = await sendMessage(s, id, 'Stream to everyone /long');
+  const sessionId = await h.sendMessage(s, id, 'Stream to everyone /long');
   const results = await Promise.all(plans.map((p) => follow(id, start, sessionId, p)));
-  assert.equal((await sessionFinished(s, sessionId)).status, 'completed');
+  assert.equal((await h.sessionFinished(s, sessionId)).status, 'completed');
 
-  const stored = await storedEvents(s, id, start);
-  const expected = stored.slice(0, stored.findIndex((e) => isFinish(e, sessionId)) + 1);
+  const stored = await h.storedEvents(s, id, start);
+  const expected = stored.slice(0, stored.findIndex((e) => h.isFinish(e, sessionId)) + 1);
   assert.ok(expected.filter((e) => e.type === 'text_delta').length >= 150);
-  const upToEnd = (evs: Ev[]) => evs.slice(0, evs.findIndex((e) => isFinish(e, sessionId)) + 1);
+  const upToEnd = (evs: Ev[]) => evs.slice(0, evs.findIndex((e) => h.isFinish(e, sessionId)) + 1);
   for (const [i, got] of results.entries()) {
     assert.deepEqual(upToEnd(got), expected, `client ${i} (${JSON.stringify(plans[i])})`);
   }

@@ -3,22 +3,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { DEMO_ANSWER_TYPES } from '../helpers/demo.ts';
 import { useServer } from '../helpers/server.ts';
-import {
-  answerPermission,
-  assertStrictlyIncreasing,
-  type Client,
-  type Ev,
-  isFinish,
-  mux,
-  newConversation,
-  sendMessage,
-  seqs,
-  sessionFinished,
-  sleep,
-  storedEvents,
-  stream,
-  textOf,
-} from './helpers.ts';
+import type { Client, Ev } from './helpers.ts';
+import * as h from './helpers.ts';
 
 // CONTRACT section 5, issue 4 "Must show" (a) and (b): a client that drops and reconnects with its
 // last seq ends up with exactly the stored log, nothing missing, nothing twice, whatever the moments
@@ -52,8 +38,8 @@ const followerArb = fc.record({
 });
 
 function connect(via: Via, conversationId: string, afterSeq: number): Client {
-  if (via === 'stream') return stream(s, conversationId, afterSeq);
-  const c = mux(s);
+  if (via === 'stream') return h.stream(s, conversationId, afterSeq);
+  const c = h.mux(s);
   c.opened.then(
     () => c.send({ op: 'subscribe', stream: 'conversation', conversationId, after: afterSeq }),
     () => undefined,
@@ -72,7 +58,7 @@ async function follow(
   plan: { first: Via; drops: Drop[] },
 ): Promise<Ev[]> {
   const got: Ev[] = [];
-  const finished = () => got.some((e) => isFinish(e, sessionId));
+  const finished = () => got.some((e) => h.isFinish(e, sessionId));
   let via = plan.first;
   for (const drop of [...plan.drops, null]) {
     const from = got.length ? got[got.length - 1].seq : start;
@@ -82,16 +68,16 @@ async function follow(
     try {
       await c.opened;
       if (drop === null) {
-        await c.until(() => c.events.some((e) => isFinish(e, sessionId)), 30_000, 'the end of the turn');
+        await c.until(() => c.events.some((e) => h.isFinish(e, sessionId)), 30_000, 'the end of the turn');
       } else if ('frames' in drop.at) {
         const n = drop.at.frames;
         await c.until(
-          () => onConnection() >= n || c.events.some((e) => isFinish(e, sessionId)),
+          () => onConnection() >= n || c.events.some((e) => h.isFinish(e, sessionId)),
           30_000,
           `${n} frames`,
         );
       } else {
-        await sleep(drop.at.ms);
+        await h.sleep(drop.at.ms);
       }
     } finally {
       collect();
@@ -101,7 +87,7 @@ async function follow(
       collect();
     }
     if (finished() || drop === null) break;
-    await sleep(drop.offlineMs);
+    await h.sleep(drop.offlineMs);
     via = drop.via;
   }
   return got;
@@ -118,7 +104,7 @@ async function assistantText(conversationId: string, sessionId: string): Promise
 
 describe('resume after disconnects', () => {
   test('property: random disconnect schedules during a long turn; every client ends with exactly the stored log', async () => {
-    const conversationId = await newConversation(s);
+    const conversationId = await h.newConversation(s);
     const followers = Number(process.env.STREAM_FOLLOWERS ?? 12);
     const seed = Number(process.env.FC_SEED ?? 4242);
     await fc.assert(
@@ -127,26 +113,26 @@ describe('resume after disconnects', () => {
         async (plans) => {
           const start = (await s.api('GET', `/api/conversations/${conversationId}/events?limit=1`)).body
             .lastSeq as number;
-          const sessionId = await sendMessage(s, conversationId, 'Tell me something /long');
+          const sessionId = await h.sendMessage(s, conversationId, 'Tell me something /long');
           // Every follower runs its own schedule against the same live turn, at the same time.
           const results = await Promise.all(plans.map((p) => follow(conversationId, start, sessionId, p)));
-          const session = await sessionFinished(s, sessionId);
+          const session = await h.sessionFinished(s, sessionId);
           assert.equal(session.status, 'completed');
-          const stored = await storedEvents(s, conversationId, start);
-          const end = stored.findIndex((e) => isFinish(e, sessionId));
+          const stored = await h.storedEvents(s, conversationId, start);
+          const end = stored.findIndex((e) => h.isFinish(e, sessionId));
           assert.ok(end > 0, 'the log has the end of the turn');
           const expected = stored.slice(0, end + 1);
           assert.ok(expected.filter((e) => e.type === 'text_delta').length >= 150, 'a long turn streamed');
           for (const [i, got] of results.entries()) {
-            assertStrictlyIncreasing(got, `follower ${i}`);
+            h.assertStrictlyIncreasing(got, `follower ${i}`);
             assert.deepEqual(
-              seqs(got),
-              seqs(expected),
+              h.seqs(got),
+              h.seqs(expected),
               `follower ${i} (${JSON.stringify(plans[i])}) has the stored seqs`,
             );
             assert.deepEqual(got, expected, `follower ${i} has the stored events`);
           }
-          const text = textOf(expected, sessionId);
+          const text = h.textOf(expected, sessionId);
           assert.equal(text, (session.response as { text: string }).text);
           assert.equal(text, await assistantText(conversationId, sessionId));
         },
@@ -156,17 +142,17 @@ describe('resume after disconnects', () => {
   });
 
   test('three clients on one conversation, one dropping twice and resuming: identical sequences', async () => {
-    const conversationId = await newConversation(s);
-    const a = stream(s, conversationId, 0);
-    const b = mux(s);
+    const conversationId = await h.newConversation(s);
+    const a = h.stream(s, conversationId, 0);
+    const b = h.mux(s);
     await Promise.all([a.opened, b.opened]);
     b.send({ op: 'subscribe', stream: 'conversation', conversationId, after: 0, id: 'b1' });
-    let c = stream(s, conversationId, 0);
+    let c = h.stream(s, conversationId, 0);
     await c.opened;
     const cGot: Ev[] = [];
 
     // A normal prompt: thoughts, plan, tool calls, then a permission request that waits for a person.
-    const sessionId = await sendMessage(s, conversationId, 'Please improve the notes');
+    const sessionId = await h.sendMessage(s, conversationId, 'Please improve the notes');
     await c.until(() => c.events.some((e) => e.type === 'tool_call'), 20_000, 'a tool call');
     cGot.push(...c.events.splice(0));
     await c.terminate();
@@ -178,7 +164,7 @@ describe('resume after disconnects', () => {
       'the permission request',
     );
     const request = a.events.find((e) => e.type === 'permission_requested') as Ev;
-    c = stream(s, conversationId, cGot[cGot.length - 1].seq);
+    c = h.stream(s, conversationId, cGot[cGot.length - 1].seq);
     await c.until(
       () => c.events.some((e) => e.type === 'permission_requested'),
       20_000,
@@ -188,23 +174,23 @@ describe('resume after disconnects', () => {
     await c.close();
     cGot.push(...c.events.splice(0));
 
-    const answer = await answerPermission(s, request, 'allow_once');
+    const answer = await h.answerPermission(s, request, 'allow_once');
     assert.equal(answer.status, 200, answer.text);
-    await sleep(150);
-    c = stream(s, conversationId, cGot[cGot.length - 1].seq);
+    await h.sleep(150);
+    c = h.stream(s, conversationId, cGot[cGot.length - 1].seq);
     await Promise.all([a.untilFinished(sessionId), b.untilFinished(sessionId), c.untilFinished(sessionId)]);
     cGot.push(...c.events.splice(0));
 
-    const stored = await storedEvents(s, conversationId);
-    const end = stored.findIndex((e) => isFinish(e, sessionId));
+    const stored = await h.storedEvents(s, conversationId);
+    const end = stored.findIndex((e) => h.isFinish(e, sessionId));
     const expected = stored.slice(0, end + 1);
-    const upToEnd = (evs: Ev[]) => evs.slice(0, evs.findIndex((e) => isFinish(e, sessionId)) + 1);
+    const upToEnd = (evs: Ev[]) => evs.slice(0, evs.findIndex((e) => h.isFinish(e, sessionId)) + 1);
     for (const [name, got] of [
       ['a', upToEnd(a.events)],
       ['b', upToEnd(b.events)],
       ['c', upToEnd(cGot)],
     ] as const) {
-      assertStrictlyIncreasing(got, name);
+      h.assertStrictlyIncreasing(got, name);
       assert.deepEqual(got, expected, `client ${name} has exactly the stored log`);
     }
     const types = new Set(expected.map((e) => e.type));

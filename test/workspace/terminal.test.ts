@@ -54,7 +54,12 @@ class TermClient {
 }
 
 describe('terminals', () => {
-  const s = useServer({ rootDir: dir, env: { GMGUI_EXTRA_SECRET: 'must-not-leak' } });
+  // The shells start in a HOME of their own: the machine's ~/.bashrc (pyenv and the like) is not under test
+  // and can take seconds.
+  const s = useServer({
+    rootDir: dir,
+    env: { GMGUI_EXTRA_SECRET: 'must-not-leak', HOME: tempDir('gmgui-ws-home-') },
+  });
   let conv: Json;
   const clients: TermClient[] = [];
   before(async () => {

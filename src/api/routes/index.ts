@@ -3,11 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { ROOT_DIR } from '../../root-dir.ts';
 import { webStaticPlugin } from '../web-static.ts';
 import { websocketGateway } from '../ws/gateway.ts';
+import { agentSessionRoutes } from './agent-sessions.ts';
 import { agentRoutes } from './agents.ts';
 import { conversationRoutes } from './conversations.ts';
 import { eventRoutes } from './events.ts';
 import { fileRoutes } from './files.ts';
+import { forkRoutes } from './fork.ts';
 import { healthRoutes } from './health.ts';
+import { historyTransferRoutes } from './history-transfer.ts';
 import { messageRoutes } from './messages.ts';
 import { metricsRoutes } from './metrics.ts';
 import { pushRoutes } from './push.ts';
@@ -35,11 +38,14 @@ export function routePlugins(opts: RouteOptions = {}): RoutePlugin[] {
     healthRoutes,
     metricsRoutes,
     conversationRoutes,
+    historyTransferRoutes,
     messageRoutes,
     sessionRoutes,
     sessionActionRoutes,
     eventRoutes,
     agentRoutes,
+    agentSessionRoutes,
+    forkRoutes,
     fileRoutes,
     pushRoutes,
     workspaceFileRoutes,

@@ -1,7 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ImageStore } from '../../attachments/image-store.ts';
-import { AttachmentsInputSchema, type PreparedAttachments, prepareAttachments } from '../../attachments/incoming.ts';
+import {
+  AttachmentsInputSchema,
+  type PreparedAttachments,
+  prepareAttachments,
+} from '../../attachments/incoming.ts';
 import { sniffImage } from '../../attachments/limits.ts';
 import { idempotent } from '../../commands/idempotency.ts';
 import { sendMessage } from '../../commands/messages.ts';
@@ -16,12 +20,18 @@ const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
+/** Messages in the answer without `limit` or `before`, at most. */
+const DEFAULT_PAGE = 1000;
+
 const SendBody = z
   .object({
     // May be empty when the message carries attachments (checked below).
     content: z.string(),
     agentId: Id.optional(),
-    folderContext: z.object({ path: z.string().min(1).max(4096) }).passthrough().optional(),
+    folderContext: z
+      .object({ path: z.string().min(1).max(4096) })
+      .passthrough()
+      .optional(),
     attachments: AttachmentsInputSchema.optional(),
     idempotencyKey: z.string().optional(),
   })
@@ -33,11 +43,11 @@ export async function messageRoutes(app: FastifyInstance): Promise<void> {
   const { store, config, agents, runner } = app.ctx;
   const images = new ImageStore(config.dataDir);
 
-  app.get('/api/conversations/:id/messages', async (req) => {
+  app.get('/api/conversations/:id/messages', async (req, reply) => {
     const { id } = pathIds(req, 'id');
     const { before, limit } = parse(PageQuery, req.query, 'query');
     if (!(await store.getConversation(id))) throw errors.notFound('Conversation');
-    if (before === undefined && limit === undefined) return { messages: await store.listMessages(id) };
+    if (before === undefined && limit === undefined) return sendNewest(reply, id);
     if (before !== undefined) {
       const anchor = await store.getMessage(before);
       if (!anchor || anchor.conversationId !== id) throw errors.notFound('Message');
@@ -48,6 +58,32 @@ export async function messageRoutes(app: FastifyInstance): Promise<void> {
     const hasMore = page.length > want;
     return { messages: hasMore ? page.slice(1) : page, hasMore };
   });
+
+  /**
+   * Without `limit`/`before` (CONTRACT section 8): the whole history when it is at most DEFAULT_PAGE
+   * messages and GMGUI_PAGE_BYTES of JSON, as always; a longer one from its newest message back to
+   * those caps (at least one message), with `hasMore` so the client pages on with `before`. Each
+   * message is serialized once, for its size and the answer.
+   */
+  async function sendNewest(reply: FastifyReply, id: string) {
+    const rows = await store.listMessages(id, { limit: DEFAULT_PAGE + 1 });
+    const json: string[] = [];
+    let bytes = 0;
+    let hasMore = rows.length > DEFAULT_PAGE;
+    for (let i = rows.length - 1; i >= (hasMore ? 1 : 0); i--) {
+      const m = JSON.stringify(rows[i]);
+      if (json.length > 0 && bytes + m.length + 1 > config.pageBytes) {
+        hasMore = true;
+        break;
+      }
+      json.push(m);
+      bytes += m.length + 1;
+    }
+    json.reverse();
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(`{"messages":[${json.join(',')}],"hasMore":${hasMore}}`);
+  }
 
   app.post('/api/conversations/:id/messages', async (req, reply) => {
     const { id } = pathIds(req, 'id');

@@ -5,10 +5,9 @@ import { retrySession } from '../../commands/messages.ts';
 import { errors } from '../../domain/errors.ts';
 import type { Session } from '../../domain/types.ts';
 import { idempotencyOf } from '../idempotency-key.ts';
-import { readEventPage } from '../limits/event-pages.ts';
-import { historyBudget } from '../limits/read-budget.ts';
 import { sendStored } from '../reply.ts';
 import { parse, pathIds } from '../validate.ts';
+import { pageHolder, pageStream, type RawPage, readRawPage } from './history-pages.ts';
 
 const StatusQuery = z.object({
   status: z.enum(['pending', 'processing', 'completed', 'error', 'cancelled', 'interrupted']).optional(),
@@ -42,48 +41,49 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const PageQuery = pageQuery(config.pageBytes);
 
   /**
-   * One page of a session's events after `after`, sent as built: each event is serialized once (to
-   * weigh it) and the answer is those strings joined, never one big object serialized again.
-   * `session` is the row, on first pages only (a continuation already has it, and a long turn's row
-   * carries its whole answer). `nextAfter` is the cursor of the next page, null when none is stored yet.
-   * The row is read in the page's first turn of the read budget (limits/read-budget.ts): it can be as
-   * large as the turn's answer.
+   * One page of a session's events after `after` (history-pages.ts): each event as the log stores it,
+   * streamed, a large one slice by slice. `session` is the row, on first pages only (a continuation
+   * already has it, and a long turn's row carries its whole answer). `nextAfter` is the cursor of the
+   * next page, null when none is stored yet. The row is read in the page's first turn of the read
+   * budget (limits/read-budget.ts): it can be as large as the turn's answer.
    */
   async function sendPage(
     reply: FastifyReply,
-    load: () => Promise<Session | null>,
+    load: () => Promise<{ session: Session; json: string } | null>,
     q: { after?: number; limit: number; maxBytes: number },
     withSession: (s: Session) => boolean,
   ) {
-    const holder = historyBudget(store.kind).holder();
+    const holder = pageHolder(store);
     let session: Session | null = null;
     let head = '';
     await holder.turn();
     try {
-      session = await load();
-      if (session && withSession(session)) head = `"session":${JSON.stringify(session)},`;
+      const found = await load();
+      session = found?.session ?? null;
+      if (found && withSession(found.session)) head = `"session":${found.json},`;
     } finally {
-      holder.done(Buffer.byteLength(head));
+      holder.done(head.length);
       if (!session) holder.release();
     }
     // No turn yet: nothing to page (and the answer stays exactly what it always was).
     if (!session) return reply.send({ session: null, events: [] });
-    const page = await readEventPage(
-      store,
-      { sessionId: session.id, after: q.after ?? 0 },
-      { maxEvents: q.limit, maxBytes: q.maxBytes },
-      Buffer.byteLength(head) + ENVELOPE_BYTES,
-      holder,
-    );
-    const nextAfter = page.more ? page.events[page.events.length - 1].seq : null;
+    let page: RawPage;
     try {
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(`{${head}"events":[${page.json.join(',')}],"nextAfter":${nextAfter}}`);
-    } finally {
-      // Handed to the socket: the next reader may build its page.
-      page.release();
+      page = await readRawPage(
+        store,
+        { sessionId: session.id, after: q.after ?? 0 },
+        { maxEvents: q.limit, maxBytes: q.maxBytes },
+        Buffer.byteLength(head) + ENVELOPE_BYTES,
+        holder,
+      );
+    } catch (err) {
+      holder.release();
+      throw err;
     }
+    const nextAfter = page.more ? page.lastSeq : null;
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(pageStream(store, head, page, `,"nextAfter":${nextAfter}`, holder.release));
   }
 
   app.get('/api/conversations/:id/sessions', async (req) => {
@@ -99,7 +99,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     const q = parse(PageQuery, req.query, 'query');
     const load = async () => {
       if (!(await store.getConversation(id))) throw errors.notFound('Conversation');
-      return store.latestSession(id);
+      return store.sessionJson({ latestOf: id });
     };
     return sendPage(reply, load, q, () => true);
   });
@@ -108,9 +108,9 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     const { id } = pathIds(req, 'id');
     const q = parse(PageQuery, req.query, 'query');
     const load = async () => {
-      const session = await store.getSession(id);
-      if (!session) throw errors.notFound('Session');
-      return session;
+      const found = await store.sessionJson({ id });
+      if (!found) throw errors.notFound('Session');
+      return found;
     };
     return sendPage(reply, load, q, () => q.after === undefined);
   });

@@ -26,9 +26,11 @@ export interface BufferedEvent {
   sessionId: string | null;
   lifecycle: boolean;
   data: string;
+  /** The time of an imported event (Tx.append's `at`); absent: the commit's clock. */
+  at?: number;
 }
 
-export function bufferEvent(e: NewEvent): BufferedEvent {
+export function bufferEvent(e: NewEvent, at?: number): BufferedEvent {
   const { sessionId, data } = splitEvent(e);
   return {
     type: e.type,
@@ -36,6 +38,7 @@ export function bufferEvent(e: NewEvent): BufferedEvent {
     sessionId,
     lifecycle: isLifecycleType(e.type),
     data,
+    ...(at === undefined ? {} : { at }),
   };
 }
 
@@ -83,18 +86,20 @@ const textArray = (vals: Array<string | null>) => `ARRAY[${vals.map(literal).joi
  */
 function appendAndCommitSql(events: BufferedEvent[], at: number): string {
   if (!Number.isSafeInteger(at)) throw new Error(`bad timestamp ${at}`);
+  const times = events.map((e) => e.at ?? at);
+  if (!times.every(Number.isSafeInteger)) throw new Error('bad event timestamp');
   const n = events.length;
   return `
   WITH head AS (
     UPDATE log_head SET seq = seq + ${n} WHERE id = 1 RETURNING seq
   ), ins AS (
     INSERT INTO events (seq, type, conversation_id, session_id, lifecycle, created_at, data)
-    SELECT head.seq - ${n} + e.n, e.type, e.conversation_id, e.session_id, e.lifecycle, ${at}, e.data
+    SELECT head.seq - ${n} + e.n, e.type, e.conversation_id, e.session_id, e.lifecycle, e.created_at, e.data
     FROM head,
          unnest(${textArray(events.map((e) => e.type))}, ${textArray(events.map((e) => e.conversationId))},
                 ${textArray(events.map((e) => e.sessionId))}, ARRAY[${events.map((e) => e.lifecycle).join(',')}]::boolean[],
-                ${textArray(events.map((e) => e.data))}) WITH ORDINALITY
-           AS e(type, conversation_id, session_id, lifecycle, data, n)
+                ${textArray(events.map((e) => e.data))}, ARRAY[${times.join(',')}]::bigint[]) WITH ORDINALITY
+           AS e(type, conversation_id, session_id, lifecycle, data, created_at, n)
   )
   SELECT seq, pg_notify('${NOTIFY_CHANNEL}', seq::text) FROM head;
   COMMIT`;

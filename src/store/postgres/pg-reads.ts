@@ -8,7 +8,14 @@ import type {
   SessionStatus,
   StoredEvent,
 } from '../../domain/types.ts';
-import type { EventQuery, Lease, MessagePage } from '../types.ts';
+import {
+  type DataPiece,
+  type EventQuery,
+  type Lease,
+  type MessagePage,
+  type RawEventRow,
+  sessionJsonOf,
+} from '../types.ts';
 import { checkout } from './connection.ts';
 import { isUnavailable, mapError } from './pg-errors.ts';
 import {
@@ -127,6 +134,18 @@ export abstract class PgReads {
     return row ? toSession(row) : null;
   }
 
+  async sessionJson(q: { id: string } | { latestOf: string }) {
+    const row = await this.first<SessionRow>(
+      'id' in q
+        ? 'SELECT * FROM sessions WHERE id = $1'
+        : 'SELECT * FROM sessions WHERE conversation_id = $1 ORDER BY ord DESC LIMIT 1',
+      ['id' in q ? q.id : q.latestOf],
+    );
+    if (!row) return null;
+    const session = toSession({ ...row, response: null });
+    return { session, json: sessionJsonOf(session, row.response) };
+  }
+
   async listSessions(conversationId: string, status?: SessionStatus): Promise<Session[]> {
     const rows = status
       ? await this.rows<SessionRow>(
@@ -165,24 +184,36 @@ export abstract class PgReads {
   }
 
   async readEvents(q: EventQuery): Promise<StoredEvent[]> {
-    const limit = Math.max(1, Math.min(q.limit, 10_000));
-    const where = ['seq > $1'];
-    const params: unknown[] = [q.after, limit];
-    // A session filter wins over a conversation filter (the same precedence as SQLite).
-    if (q.sessionId) {
-      params.push(q.sessionId);
-      where.push(`session_id = $${params.length}`);
-    } else if (q.conversationId) {
-      params.push(q.conversationId);
-      where.push(`conversation_id = $${params.length}`);
-    }
-    if (q.lifecycleOnly) where.push('lifecycle');
+    const { where, params } = eventFilter(q, []);
     const rows = await this.rows<EventRow>(
       `SELECT seq, type, conversation_id, session_id, created_at, data FROM events
        WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $2`,
       params,
     );
     return rows.map(eventFromRow);
+  }
+
+  /** As SQLite's (raw-events.ts): `octet_length` of a TOASTed value does not fetch it. */
+  async readEventRows(q: EventQuery, inlineMax: number): Promise<RawEventRow[]> {
+    const { where, params } = eventFilter(q, [inlineMax]);
+    return this.rows<RawEventRow>(
+      `SELECT seq, type, conversation_id, session_id, created_at, octet_length(data) AS size,
+         CASE WHEN octet_length(data) <= $3 THEN data END AS data
+       FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $2`,
+      params,
+    );
+  }
+
+  /** In characters (PostgreSQL's substring of text); the server slices, this process holds one piece. */
+  async readEventData(seq: number, from: number, max: number): Promise<DataPiece | null> {
+    const row = await this.first<{ piece: string }>(
+      'SELECT substring(data from $2::int for $3::int) AS piece FROM events WHERE seq = $1',
+      [seq, from + 1, max],
+    );
+    if (!row) return null;
+    // Characters as PostgreSQL counts them: code points, so a surrogate pair is one.
+    const chars = row.piece.length - (row.piece.match(/[\uD800-\uDBFF]/g)?.length ?? 0);
+    return { piece: row.piece, next: from + chars, done: chars < max };
   }
 
   async lastSeq(conversationId?: string): Promise<number> {
@@ -220,4 +251,22 @@ export abstract class PgReads {
       release(broken);
     }
   }
+}
+
+/**
+ * The WHERE terms and parameters of an event query: $1 the cursor, $2 the limit, then `extra` ($3…),
+ * then the filters. A session filter wins over a conversation filter (the same precedence as SQLite).
+ */
+function eventFilter(q: EventQuery, extra: unknown[]): { where: string[]; params: unknown[] } {
+  const where = ['seq > $1'];
+  const params: unknown[] = [q.after, Math.max(1, Math.min(q.limit, 10_000)), ...extra];
+  if (q.sessionId) {
+    params.push(q.sessionId);
+    where.push(`session_id = $${params.length}`);
+  } else if (q.conversationId) {
+    params.push(q.conversationId);
+    where.push(`conversation_id = $${params.length}`);
+  }
+  if (q.lifecycleOnly) where.push('lifecycle');
+  return { where, params };
 }

@@ -278,8 +278,8 @@ export class PgTx implements Tx {
     await this.run('DELETE FROM idempotency WHERE scope = $1 AND key = $2', [scope, key]);
   }
 
-  async append(e: NewEvent): Promise<void> {
-    this.events.push(bufferEvent(e));
+  async append(e: NewEvent, at?: number): Promise<void> {
+    this.events.push(bufferEvent(e, at));
   }
 
   /** Commits, writing the buffered events first. Returns the newest seq written (0: none); see event-append.ts. */

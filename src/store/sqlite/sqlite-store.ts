@@ -10,9 +10,19 @@ import type {
   StoredEvent,
 } from '../../domain/types.ts';
 import { type EventRow, eventFromRow } from '../event-row.ts';
-import type { EventQuery, Lease, MessagePage, Store, Tx } from '../types.ts';
+import {
+  type DataPiece,
+  type EventQuery,
+  type Lease,
+  type MessagePage,
+  type RawEventRow,
+  type Store,
+  sessionJsonOf,
+  type Tx,
+} from '../types.ts';
 import { GroupCommit } from './group-commit.ts';
 import { openReader, openWriter } from './open-db.ts';
+import { RawEvents } from './raw-events.ts';
 import { leaseOf, type SessionRow, toConversation, toMessage, toPermission, toSession } from './rows.ts';
 import { mapSqliteError } from './sqlite-errors.ts';
 import { SqliteTx } from './sqlite-tx.ts';
@@ -49,6 +59,7 @@ export class SqliteStore implements Store {
   private readonly emitter = new EventEmitter();
   private readonly commits: GroupCommit<SqliteTx>;
   private readonly reads: ReaderStatements;
+  private readonly raw: RawEvents;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -67,6 +78,7 @@ export class SqliteStore implements Store {
       onCommit: (lastSeq) => this.emitter.emit('append', lastSeq),
     });
     this.reads = prepareReader(this.rdb);
+    this.raw = new RawEvents(this.rdb, opts.file);
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -171,6 +183,22 @@ export class SqliteStore implements Store {
     return rows.map(eventFromRow);
   }
 
+  async sessionJson(q: { id: string } | { latestOf: string }) {
+    const row = this.read((r) => ('id' in q ? r.getSession.get(q.id) : r.latestSession.get(q.latestOf)));
+    if (!row) return null;
+    const session = toSession({ ...row, response: null });
+    return { session, json: sessionJsonOf(session, row.response) };
+  }
+
+  async readEventRows(q: EventQuery, inlineMax: number): Promise<RawEventRow[]> {
+    return this.read(() => this.raw.rows(q, inlineMax));
+  }
+
+  async readEventData(seq: number, from: number, max: number): Promise<DataPiece | null> {
+    if (this.closed) throw new StoreUnavailableError(new Error('store closed'));
+    return this.raw.data(seq, from, max);
+  }
+
   async lastSeq(conversationId?: string): Promise<number> {
     const row = this.read((r) =>
       conversationId ? r.lastSeqConversation.get(conversationId) : r.lastSeq.get(),
@@ -207,6 +235,7 @@ export class SqliteStore implements Store {
     this.closed = true;
     await this.commits.settled();
     this.emitter.removeAllListeners();
+    await this.raw.close();
     this.rdb.close();
     this.db.close();
   }

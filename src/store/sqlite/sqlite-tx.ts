@@ -99,14 +99,14 @@ export class SqliteTx implements Tx {
   purgeIdempotency(olderThan: number): number {
     return this.w.purgeIdempotency.run(olderThan).changes;
   }
-  async append(e: NewEvent) {
+  async append(e: NewEvent, at?: number) {
     const { sessionId, data } = splitEvent(e);
     const info = this.w.append.run(
       e.type,
       e.conversationId,
       sessionId,
       isLifecycleType(e.type) ? 1 : 0,
-      this.now,
+      at ?? this.now,
       data,
     );
     this.lastSeq = Number(info.lastInsertRowid);

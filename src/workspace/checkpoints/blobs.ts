@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileDurably } from '../../fs/durable-write.ts';
 
 // File contents saved by checkpoints (docs/CONTRACT.md section 9, "Checkpoints"), stored by their
 // SHA-256 under <data dir>/checkpoints/: the same content saved by many turns takes its space once,
-// and the log's events name contents by hash. A file is written whole under a temporary name, synced,
-// then renamed, so a reader never sees half of one.
+// and the log's events name contents by hash. A file is written whole and durably
+// (src/fs/durable-write.ts), so a reader never sees half of one.
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -31,18 +32,7 @@ export class BlobStore {
     const path = this.pathOf(hash);
     if (await stat(path).then(() => true, () => false)) return hash;
     await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(content);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path).catch(async (err) => {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    });
+    await writeFileDurably(path, content);
     return hash;
   }
 

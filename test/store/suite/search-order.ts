@@ -3,12 +3,19 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Conversation, Message, PermissionRequest, Session } from '../../../src/domain/types.ts';
 import type { Harness } from './harness.ts';
+import type { Store } from '../../../src/store/types.ts';
 
 // Search and order, where the two stores used to differ: what `?q=` matches (titles and message text,
 // never the JSON a message is stored as), how letters fold, and the order of rows that tie on their sort
 // key (each list ends with a unique key, so ties come back the same on both).
 
 const T = 1_800_000_000_000;
+
+/** The ids listConversations returns, in its order (with `?q=` when q is given). */
+async function listedIds(store: Store, q?: string): Promise<string[]> {
+  const rows = q === undefined ? await store.listConversations() : await store.listConversations({ q });
+  return rows.map((c) => c.id);
+}
 
 const conversation = (id: string, title: string, at = T): Conversation => ({
   id,
@@ -58,32 +65,14 @@ export function searchOrderCases(h: Harness): void {
     const b = await conv('Beta');
     await sleep(2);
     const d = await conv('100% done_ok');
-    assert.deepEqual(
-      (await store.listConversations()).map((c) => c.id),
-      [d.id, b.id, a.id],
-    );
+    assert.deepEqual(await listedIds(store), [d.id, b.id, a.id]);
     await sleep(2);
     await send(a.id, 'Find the NEEDLE here');
-    assert.deepEqual(
-      (await store.listConversations()).map((c) => c.id),
-      [a.id, d.id, b.id],
-    );
-    assert.deepEqual(
-      (await store.listConversations({ q: 'needle' })).map((c) => c.id),
-      [a.id],
-    );
-    assert.deepEqual(
-      (await store.listConversations({ q: 'BETA' })).map((c) => c.id),
-      [b.id],
-    );
-    assert.deepEqual(
-      (await store.listConversations({ q: '100%' })).map((c) => c.id),
-      [d.id],
-    );
-    assert.deepEqual(
-      (await store.listConversations({ q: 'e_o' })).map((c) => c.id),
-      [d.id],
-    );
+    assert.deepEqual(await listedIds(store), [a.id, d.id, b.id]);
+    assert.deepEqual(await listedIds(store, 'needle'), [a.id]);
+    assert.deepEqual(await listedIds(store, 'BETA'), [b.id]);
+    assert.deepEqual(await listedIds(store, '100%'), [d.id]);
+    assert.deepEqual(await listedIds(store, 'e_o'), [d.id]);
     assert.deepEqual(await store.listConversations({ q: '%%' }), []);
     assert.equal((await store.listConversations({ q: '   ' })).length, 3);
   });
@@ -104,7 +93,7 @@ export function searchOrderCases(h: Harness): void {
       // A NUL and a literal "\u0000" (backslash, u, zeros): neither may break the search.
       await t.insertMessage(message('msg_n', 'conv_odd', { text: 'a\u0000b \\u0000 end', blocks: [] }));
     });
-    const found = async (q: string) => (await store.listConversations({ q })).map((c) => c.id);
+    const found = (q: string) => listedIds(store, q);
     // The keys and punctuation of stored JSON match nothing.
     for (const q of ['blocks', 'role', 'type', 'text"', '"text', '{"', '\\n', '\\"', '":"']) {
       assert.deepEqual(await found(q), [], `?q=${q}`);
@@ -147,14 +136,8 @@ export function searchOrderCases(h: Harness): void {
     });
     const byBytes = [...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     assert.deepEqual(byBytes, ['conv_B', 'conv_C', 'conv_a', 'conv_b', 'conv_ä']);
-    assert.deepEqual(
-      (await store.listConversations()).map((c) => c.id),
-      byBytes,
-    );
-    assert.deepEqual(
-      (await store.listConversations({ q: 'title' })).map((c) => c.id),
-      byBytes,
-    );
+    assert.deepEqual(await listedIds(store), byBytes);
+    assert.deepEqual(await listedIds(store, 'title'), byBytes);
     assert.deepEqual(
       (await store.dumpTables()).conversations.map((c) => c.id),
       byBytes,

@@ -2,7 +2,7 @@
 // attempt, retried with the same idempotency key, shared with the other tabs of this browser
 // (Web Locks for who sends, a BroadcastChannel to say the outbox changed).
 
-import type { SendMessageBody } from '../net/api';
+import type { AttachmentInput, SendMessageBody } from '../net/api';
 import type { OutboxItem } from '../outbox/core';
 import { idbStorage } from '../outbox/idb';
 import { Outbox } from '../outbox/outbox';
@@ -29,12 +29,12 @@ export class Sender {
     this.outbox = new Outbox({
       storage,
       send: async (item) => {
-        const r = await api.sendMessage(item.conversationId, item.content, item.key);
-        const err = (r.body as { error?: string } | null)?.error;
+        const r = await api.sendMessage(item.conversationId, item.content, item.key, item.attachments);
+        const { error: err, code } = (r.body as { error?: string; code?: string } | null) ?? {};
         return {
           status: r.status,
           body: r.body,
-          error: r.status === 0 ? 'No connection to the server' : err,
+          error: r.status === 0 ? 'No connection to the server' : (bodyTooLarge(code, item) ?? err),
         };
       },
       onChange: (outbox) => store.set({ outbox }),
@@ -68,13 +68,13 @@ export class Sender {
     });
   }
 
-  /** Queues `text` for the open conversation, after its newest loaded message. */
-  async send(text: string): Promise<void> {
+  /** Queues `text` (and attachments) for the open conversation, after its newest loaded message. */
+  async send(text: string, attachments: readonly AttachmentInput[] = []): Promise<void> {
     const s = this.c.store.get();
     const content = text.trim();
-    if (!s.view || !content || !this.outbox) return;
+    if (!s.view || (!content && !attachments.length) || !this.outbox) return;
     const last = s.view.messages[s.view.messages.length - 1];
-    await this.outbox.enqueue(s.view.id, content, last?.id ?? null);
+    await this.outbox.enqueue(s.view.id, content, last?.id ?? null, attachments);
     this.broadcast();
   }
 
@@ -99,4 +99,10 @@ export class Sender {
   wake(): void {
     this.outbox?.wake();
   }
+}
+
+/** The server's generic 413 says nothing of images: say why a message with them can be too large. */
+function bodyTooLarge(code: string | undefined, item: OutboxItem): string | undefined {
+  if (code !== 'body_too_large' || !item.attachments?.some((a) => a.type === 'image')) return undefined;
+  return "The message is larger than this server accepts: images travel as base64, a third larger than the file (the server's GMGUI_BODY_LIMIT, 5 MiB by default). Send fewer or smaller images.";
 }

@@ -7,6 +7,7 @@
 // 2. markdown.ts runs DOMPurify over the result anyway.
 
 import { Marked, type Tokens } from 'marked';
+import { fileRef } from './file-ref';
 import { escapeHtml, highlight } from './highlight';
 
 const SAFE_SCHEMES = /^(https?:|mailto:)/i;
@@ -23,6 +24,24 @@ export function safeHref(href: string | null | undefined): string | null {
     if (code > 0x20 && code !== 0x7f) probe += ch;
   }
   return SAFE_SCHEMES.test(probe) ? h : null;
+}
+
+/**
+ * A relative link to a file of the folder (`[the parser](src/parse.ts#L10)`) becomes a button-like
+ * link the app opens in its workspace panel (ui/markdown/file-links.ts); any other unsafe link is
+ * its text alone.
+ */
+function fileLink(href: string, text: string): string {
+  let decoded = href;
+  try {
+    decoded = decodeURIComponent(href);
+  } catch {
+    // Not percent-encoded after all: the raw href is the path.
+  }
+  const ref = fileRef(decoded);
+  if (!ref) return text;
+  const line = ref.line ? ` data-line="${ref.line}"` : '';
+  return `<a href="#" class="file-ref" data-path="${escapeHtml(ref.path)}"${line}>${text}</a>`;
 }
 
 function langOf(info: string | undefined): string {
@@ -48,7 +67,7 @@ marked.use({
     link({ href, title, tokens }: Tokens.Link): string {
       const text = this.parser.parseInline(tokens);
       const safe = safeHref(href);
-      if (!safe) return text;
+      if (!safe) return fileLink(href, text);
       const t = title ? ` title="${escapeHtml(title)}"` : '';
       return `<a href="${escapeHtml(safe)}"${t} rel="noopener noreferrer nofollow">${text}</a>`;
     },

@@ -9,7 +9,10 @@ function purify(html: string): string {
   if (!hooked) {
     // Links from agents open outside the app and cannot reach back into it.
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {
-      if (node.tagName === 'A') {
+      // A file reference (markdown-core.ts) opens in the app's workspace panel instead.
+      if (node.tagName === 'A' && node.classList.contains('file-ref')) {
+        node.setAttribute('role', 'button');
+      } else if (node.tagName === 'A') {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer nofollow');
       }

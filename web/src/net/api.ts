@@ -26,6 +26,15 @@ export interface SendMessageBody {
   idempotencyKey: string;
 }
 
+/**
+ * What POST …/messages takes in `attachments` (CONTRACT section 11), exactly: the server is strict.
+ * An image's `data` is its bytes in base64 with padding; a file's `path` is absolute or relative to
+ * the conversation's folder.
+ */
+export type AttachmentInput =
+  | { type: 'image'; mimeType: string; data: string; name?: string }
+  | { type: 'file'; path: string };
+
 /** One page of a session's events; `nextAfter` is absent from servers that sent all at once. */
 interface SessionPage {
   session?: Session | null;
@@ -160,8 +169,17 @@ export class Api {
   events(id: string, after: number, limit: number): Promise<{ events: GmEvent[]; lastSeq: number }> {
     return this.call('GET', `api/conversations/${enc(id)}/events?after=${after}&limit=${limit}`);
   }
-  sendMessage(id: string, content: string, key: string): Promise<{ status: number; body: unknown }> {
-    return this.raw('POST', `api/conversations/${enc(id)}/messages`, { content, idempotencyKey: key });
+  sendMessage(
+    id: string,
+    content: string,
+    key: string,
+    attachments?: readonly AttachmentInput[],
+  ): Promise<{ status: number; body: unknown }> {
+    // Without attachments the body stays what older servers take.
+    const body = attachments?.length
+      ? { content, idempotencyKey: key, attachments }
+      : { content, idempotencyKey: key };
+    return this.raw('POST', `api/conversations/${enc(id)}/messages`, body);
   }
   cancel(sessionId: string): Promise<unknown> {
     return this.call('POST', `api/sessions/${enc(sessionId)}/cancel`);
@@ -181,6 +199,53 @@ export class Api {
   folders(path: string): Promise<{ folders: { name: string }[] }> {
     return this.call('POST', 'api/folders', { path });
   }
+  /** A new conversation continuing from a message (CONTRACT "The agent's own sessions and forks"). */
+  fork(id: string, messageId: string, key: string): Promise<ForkResult> {
+    return this.call('POST', `api/conversations/${enc(id)}/fork`, { messageId, idempotencyKey: key });
+  }
+  /** Posts an exported JSONL file as it is (CONTRACT "Export and import"): 201 made, 200 here already. */
+  async importConversation(text: string): Promise<{ conversation: Conversation }> {
+    const ctrl = new AbortController();
+    // A big file takes a while to upload and verify.
+    const timer = setTimeout(() => ctrl.abort(), Math.max(this.opts.timeoutMs ?? 20_000, 120_000));
+    let res: Response;
+    try {
+      res = await fetch(apiUrl(this.opts.base, 'api/conversations/import'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/x-ndjson', accept: 'application/json' },
+        body: text,
+        signal: ctrl.signal,
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(0, 'offline', 'The server cannot be reached.');
+    } finally {
+      clearTimeout(timer);
+    }
+    const raw = await res.text().catch(() => '');
+    let body: { conversation?: Conversation; error?: string; code?: string } = {};
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      body = { error: raw.slice(0, 200) };
+    }
+    if (res.status === 401) this.opts.onUnauthorized();
+    if (res.ok && body.conversation) return { conversation: body.conversation };
+    throw new ApiError(
+      res.status,
+      body.code ?? `http_${res.status}`,
+      body.error ?? `The server answered ${res.status}.`,
+    );
+  }
+}
+
+export interface ForkResult {
+  conversation: Conversation;
+  /** The agent's session was forked too: it remembers the copied history. */
+  forkedAgentSession: boolean;
+  /** Why not, when it was not (CONTRACT: not_latest, no_agent_session, turn_running, …). */
+  freshReason?: string;
 }
 
 function enc(s: string): string {

@@ -3,12 +3,18 @@
 // Every item carries the idempotency key it was created with and is retried with that same key
 // until the server answers 201, so a message is stored exactly once however often it is sent.
 // Items live in IndexedDB (idb.ts) so they survive a reload; this file is the storage-free logic.
+// Attachments travel inside the item, images as base64 (CONTRACT section 11's wire shape), so a
+// queued message with a picture is sent, with the same bytes and key, after a reload too.
+
+import type { AttachmentInput } from '../net/api';
 
 export interface OutboxItem {
   /** The idempotency key; also the item's identity. */
   key: string;
   conversationId: string;
   content: string;
+  /** What the message carries besides its text (absent on items stored before attachments). */
+  attachments?: AttachmentInput[];
   createdAt: number;
   /** Id of the newest message the conversation showed when this was typed (see isConfirmedBy). */
   afterMessageId: string | null;
@@ -65,11 +71,13 @@ export function makeItem(
   content: string,
   afterMessageId: string | null,
   now: number,
+  attachments: readonly AttachmentInput[] = [],
 ): OutboxItem {
   return {
     key: newKey(),
     conversationId,
     content,
+    ...(attachments.length ? { attachments: [...attachments] } : {}),
     createdAt: now,
     afterMessageId,
     attempts: 0,
@@ -91,6 +99,7 @@ export interface ConfirmableMessage {
   role: string;
   content: unknown;
   idempotencyKey?: string | null;
+  attachments?: readonly unknown[];
 }
 
 /**
@@ -100,9 +109,9 @@ export interface ConfirmableMessage {
  *
  * One case has neither: after a reload, a message whose POST succeeded but whose answer was lost is
  * in the loaded page (REST messages carry no key) while its item waits for the retry that will
- * confirm it. Only there, the first unclaimed key-less user message with the same text that
- * appeared after the item was typed stands in for it. That rule never hides a message that is not
- * in the list, and never matches a message that carries a key.
+ * confirm it. Only there, the first unclaimed key-less user message with the same text (and as
+ * many attachments) that appeared after the item was typed stands in for it. That rule never hides
+ * a message that is not in the list, and never matches a message that carries a key.
  */
 export function confirmedKeys(
   items: readonly OutboxItem[],
@@ -136,6 +145,7 @@ export function confirmedKeys(
     for (let i = start; i < messages.length; i++) {
       const m = messages[i] as ConfirmableMessage;
       if (claimed.has(i) || m.idempotencyKey || m.role !== 'user' || m.content !== it.content) continue;
+      if ((m.attachments?.length ?? 0) !== (it.attachments?.length ?? 0)) continue;
       claimed.add(i);
       confirmed.add(it.key);
       break;

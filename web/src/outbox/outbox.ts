@@ -6,6 +6,7 @@
 // when the browser has it; without it two tabs may send the same item concurrently, which the
 // idempotency key makes harmless (one effect, same answer).
 
+import type { AttachmentInput } from '../net/api';
 import { backoffMs, classify, makeItem, type OutboxItem, type OutboxStorage, queueOf } from './core';
 
 export interface SendResult {
@@ -53,8 +54,13 @@ export class Outbox {
   }
 
   /** Stores the message durably, shows it, then sends it. Resolves once it is stored. */
-  async enqueue(conversationId: string, content: string, afterMessageId: string | null): Promise<OutboxItem> {
-    const item = makeItem(conversationId, content, afterMessageId, this.now());
+  async enqueue(
+    conversationId: string,
+    content: string,
+    afterMessageId: string | null,
+    attachments: readonly AttachmentInput[] = [],
+  ): Promise<OutboxItem> {
+    const item = makeItem(conversationId, content, afterMessageId, this.now(), attachments);
     // Make createdAt strictly increasing so that the send order is the typing order.
     const last = this.items.reduce((m, i) => Math.max(m, i.createdAt), 0);
     if (item.createdAt <= last) item.createdAt = last + 1;

@@ -30,6 +30,21 @@ export interface ToolCallView {
 
 export type { DecisionView, PermissionView } from './permission';
 
+/** A command the agent ran and what it printed: live while it runs. */
+export interface TerminalView {
+  terminalId: string;
+  /** The tool call it belongs to, when the agent said (`_meta` terminals); else a tool's content names it. */
+  toolCallId: string | null;
+  /** The newest TERMINAL_SHOWN characters of its output. */
+  output: string;
+  /** Characters dropped from the front to keep `output` bounded. */
+  dropped: number;
+  exit: { exitCode: number | null; signal: string | null } | null;
+}
+
+/** What a turn card keeps of one command's output: the end, where a failing build says why. */
+export const TERMINAL_SHOWN = 64 * 1024;
+
 /** What the turn shows, in the order the agent produced it. */
 export type SessionItem =
   | { kind: 'text'; text: string }
@@ -58,6 +73,8 @@ export interface SessionView {
   stopping: boolean;
   /** The agent's latest token count for this turn, when it reports one. */
   usage: Usage | null;
+  /** Output of the commands the agent ran, by terminal id (terminal_output / terminal_exit events). */
+  terminals: Record<string, TerminalView>;
   /** Sorted by seq, unique. */
   log: GmEvent[];
   /** True when `log` is known to start at the session's beginning (details can be shown). */
@@ -80,6 +97,7 @@ export function emptySession(id: string, base: Session | null = null): SessionVi
     answer: null,
     stopping: false,
     usage: null,
+    terminals: {},
     log: [],
     complete: false,
   };
@@ -125,6 +143,37 @@ function appendText(items: SessionItem[], kind: 'text' | 'thought', text: string
     return next;
   }
   return [...items, { kind, text }];
+}
+
+function stepTerminal(all: Record<string, TerminalView>, ev: GmEvent): Record<string, TerminalView> {
+  const id = str(ev.terminalId);
+  if (!id) return all;
+  const prev: TerminalView = all[id] ?? { terminalId: id, toolCallId: null, output: '', dropped: 0, exit: null };
+  const next: TerminalView = { ...prev, toolCallId: str(ev.toolCallId) || prev.toolCallId };
+  if (ev.type === 'terminal_output') {
+    const joined = prev.output + str(ev.data);
+    const cut = Math.max(0, joined.length - TERMINAL_SHOWN);
+    next.output = cut ? joined.slice(cut) : joined;
+    next.dropped = prev.dropped + cut;
+  } else {
+    next.exit = {
+      exitCode: typeof ev.exitCode === 'number' ? ev.exitCode : null,
+      signal: typeof ev.signal === 'string' ? ev.signal : null,
+    };
+  }
+  return { ...all, [id]: next };
+}
+
+/** The commands a tool call ran: those named in its content, and those the agent tied to it. */
+export function terminalsOf(tool: ToolCallView, terminals: Record<string, TerminalView>): TerminalView[] {
+  const out: TerminalView[] = [];
+  for (const c of tool.content) {
+    const t = c.type === 'terminal' && c.terminalId ? terminals[c.terminalId] : undefined;
+    if (t) out.push(t);
+  }
+  for (const t of Object.values(terminals))
+    if (t.toolCallId === tool.toolCallId && !out.includes(t)) out.push(t);
+  return out;
 }
 
 function toolFromEvent(ev: GmEvent, prev: ToolCallView | undefined): ToolCallView {
@@ -206,6 +255,9 @@ function step(s: SessionView, ev: GmEvent): SessionView {
     case 'usage':
       if (typeof ev.used !== 'number' || typeof ev.size !== 'number') return s;
       return { ...s, usage: { used: ev.used, size: ev.size, cost: asCost(ev.cost) } };
+    case 'terminal_output':
+    case 'terminal_exit':
+      return { ...s, terminals: stepTerminal(s.terminals, ev) };
     case 'done':
       return { ...s, stopReason: str(ev.stopReason) || s.stopReason };
     case 'error':

@@ -1,6 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errText } from '../lib/errors';
+import { useApp } from '../lib/use-app';
 import { wsUrl } from '../net/base';
+import { agentTerminals } from './agent-terminals';
+import { AgentTerminalScreen } from './AgentTerminalScreen';
 import type { TerminalInfo, WorkspaceApi } from './api';
 import { useLoad } from './use-load';
 import type { TerminalHandle } from './xterm-view';
@@ -32,11 +35,17 @@ function TerminalScreen({ url, onState }: { url: string; onState: (s: string) =>
 
 export function TerminalTab({ ws, base }: { ws: WorkspaceApi; base: URL }) {
   const { data, error, reload } = useLoad(() => ws.terminals(), [ws]);
-  const [active, setActive] = useState<string | null>(() => sessionStorage.getItem(remembered(ws.conversationId)));
+  const [active, setActive] = useState<string | null>(() =>
+    sessionStorage.getItem(remembered(ws.conversationId)),
+  );
   const [state, setState] = useState('');
   const [problem, setProblem] = useState('');
   const list: TerminalInfo[] = data?.terminals ?? [];
-  const current = list.find((t) => t.id === active) ?? list[list.length - 1] ?? null;
+  // The agent's commands, read-only, next to the user's shells ("agent:" ids never clash with theirs).
+  const view = useApp((s) => s.view);
+  const agents = agentTerminals(view?.id === ws.conversationId ? view : null);
+  const agentShown = agents.find((a) => `agent:${a.terminal.terminalId}` === active) ?? null;
+  const current = agentShown ? null : (list.find((t) => t.id === active) ?? list[list.length - 1] ?? null);
 
   useEffect(() => {
     if (current) sessionStorage.setItem(remembered(ws.conversationId), current.id);
@@ -67,29 +76,67 @@ export function TerminalTab({ ws, base }: { ws: WorkspaceApi; base: URL }) {
       <div class="ws-term-bar" role="tablist" aria-label="Terminals">
         {list.map((t, i) => (
           <span key={t.id} class={`ws-term-tab ${current?.id === t.id ? 'active' : ''}`}>
-            <button type="button" role="tab" aria-selected={current?.id === t.id} onClick={() => setActive(t.id)}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={current?.id === t.id}
+              onClick={() => setActive(t.id)}
+            >
               {t.shell.split('/').pop()} {i + 1}
               {t.exit ? ' (ended)' : ''}
             </button>
-            <button type="button" class="icon-btn small" aria-label={`Close terminal ${i + 1}`} onClick={() => void close(t)}>
+            <button
+              type="button"
+              class="icon-btn small"
+              aria-label={`Close terminal ${i + 1}`}
+              onClick={() => void close(t)}
+            >
               ×
             </button>
           </span>
         ))}
+        {agents.map((a) => {
+          const id = `agent:${a.terminal.terminalId}`;
+          return (
+            <span key={id} class={`ws-term-tab agent ${agentShown === a ? 'active' : ''}`}>
+              <button
+                type="button"
+                role="tab"
+                aria-selected={agentShown === a}
+                title={a.label}
+                onClick={() => setActive(id)}
+              >
+                Agent: {a.label.length > 24 ? `${a.label.slice(0, 23)}…` : a.label}
+                {a.terminal.exit ? ' (ended)' : ''}
+              </button>
+            </span>
+          );
+        })}
         <button type="button" class="btn small" onClick={() => void open()}>
           New terminal
         </button>
-        {current ? <span class="muted ws-term-state">{state}</span> : null}
+        {current && !agentShown ? <span class="muted ws-term-state">{state}</span> : null}
       </div>
       {error || problem ? (
         <p class="ws-error" role="alert">
           {problem || error}
         </p>
       ) : null}
-      {current ? (
-        <TerminalScreen key={current.id} url={wsUrl(base, ws.terminalSocketPath(current.id))} onState={setState} />
+      {agentShown ? (
+        <>
+          <p class="muted ws-note">Read-only: a command the agent runs.</p>
+          <AgentTerminalScreen key={agentShown.terminal.terminalId} terminal={agentShown.terminal} />
+        </>
+      ) : current ? (
+        <TerminalScreen
+          key={current.id}
+          url={wsUrl(base, ws.terminalSocketPath(current.id))}
+          onState={setState}
+        />
       ) : data ? (
-        <p class="muted ws-note">No terminal is open. A new one starts a shell in the conversation's folder.</p>
+        <p class="muted ws-note">
+          No terminal is open. A new one starts a shell in the conversation's folder.
+        </p>
       ) : null}
     </div>
   );

@@ -15,7 +15,10 @@ import '@xterm/xterm/css/xterm.css';
  */
 function constructedStyles(): void {
   const doc = document;
-  const create = doc.createElement.bind(doc) as (tag: string, options?: ElementCreationOptions) => HTMLElement;
+  const create = doc.createElement.bind(doc) as (
+    tag: string,
+    options?: ElementCreationOptions,
+  ) => HTMLElement;
   const patched = (tag: string, options?: ElementCreationOptions): HTMLElement => {
     if (String(tag).toLowerCase() !== 'style') return create(tag, options);
     const sheet = new CSSStyleSheet();
@@ -55,19 +58,72 @@ interface Options {
 /** Close codes after which reattaching cannot succeed (unknown terminal, malformed frame). */
 const FINAL = new Set([4404, 4400]);
 
-export function mountTerminal(el: HTMLElement, opts: Options): TerminalHandle {
-  const dark = matchMedia('(prefers-color-scheme: dark)').matches || document.documentElement.dataset.theme === 'dark';
+function createTerminal(el: HTMLElement, readOnly: boolean): { term: Terminal; fit: FitAddon } {
+  const dark =
+    matchMedia('(prefers-color-scheme: dark)').matches || document.documentElement.dataset.theme === 'dark';
   const term = new Terminal({
-    cursorBlink: true,
-    convertEol: false,
+    cursorBlink: !readOnly,
+    disableStdin: readOnly,
+    // An agent's command output has bare newlines (no pty in between to add the carriage return).
+    convertEol: readOnly,
     fontFamily: 'ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace',
     fontSize: 13,
     scrollback: 5000,
-    theme: dark ? { background: '#15161b' } : { background: '#ffffff', foreground: '#1c1d21', cursor: '#1c1d21', selectionBackground: '#c7d2fe' },
+    theme: dark
+      ? { background: '#15161b' }
+      : { background: '#ffffff', foreground: '#1c1d21', cursor: '#1c1d21', selectionBackground: '#c7d2fe' },
   });
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(el);
+  return { term, fit };
+}
+
+function fitter(fit: FitAddon): () => void {
+  return () => {
+    try {
+      fit.fit();
+    } catch {
+      // Not laid out yet (hidden): the next resize fits it.
+    }
+  };
+}
+
+export interface ReadOnlyTerminal {
+  /** Shows `output` (the whole output so far): only what was not written yet is written. */
+  show(output: string): void;
+  dispose(): void;
+}
+
+/**
+ * A command the agent runs, drawn like the user's own terminals but read-only: the agent owns the
+ * process, gmgui only has what it printed (terminal_output events).
+ */
+export function mountReadOnlyTerminal(el: HTMLElement): ReadOnlyTerminal {
+  const { term, fit } = createTerminal(el, true);
+  const refit = fitter(fit);
+  const observer = new ResizeObserver(() => refit());
+  observer.observe(el);
+  let shown = '';
+  return {
+    show(output) {
+      if (output.startsWith(shown)) term.write(output.slice(shown.length));
+      else {
+        // The front was cut (bounded output): draw it again.
+        term.reset();
+        term.write(output);
+      }
+      shown = output;
+    },
+    dispose() {
+      observer.disconnect();
+      term.dispose();
+    },
+  };
+}
+
+export function mountTerminal(el: HTMLElement, opts: Options): TerminalHandle {
+  const { term, fit } = createTerminal(el, false);
   let ws: WebSocket | null = null;
   let disposed = false;
   let attempt = 0;
@@ -76,13 +132,7 @@ export function mountTerminal(el: HTMLElement, opts: Options): TerminalHandle {
   const send = (frame: unknown) => {
     if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
   };
-  const refit = () => {
-    try {
-      fit.fit();
-    } catch {
-      // Not laid out yet (hidden): the next resize fits it.
-    }
-  };
+  const refit = fitter(fit);
 
   const connect = () => {
     opts.onState('connecting');

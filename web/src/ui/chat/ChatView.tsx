@@ -6,9 +6,12 @@ import { ConnBadge } from './ConnBadge';
 import { WorkspaceToggle } from '../../workspace/Mount';
 import { useApp, useClient } from '../../lib/use-app';
 import { Icon } from '../Icon';
+import { ExportMenu } from './ExportMenu';
 import { Timeline } from '../timeline/Timeline';
 import { STATUS_LABEL } from '../turn/Turn';
-import { serverUnreachable } from '../../client/app-state';
+import { type AppState, serverUnreachable } from '../../client/app-state';
+import { ForkNotice } from '../fork/ForkNotice';
+import { UsageTotals } from '../fork/UsageTotals';
 import './chat.css';
 
 /**
@@ -88,6 +91,7 @@ function Header({ onMenu }: { onMenu: () => void }) {
         {conv ? (
           <p class="chat-meta">
             <span>{agentName}</span>
+            <UsageTotals />
             {conv.cwd ? <span title={conv.cwd}> · {conv.cwd}</span> : null}
           </p>
         ) : null}
@@ -98,6 +102,7 @@ function Header({ onMenu }: { onMenu: () => void }) {
           {state.text}
         </span>
       ) : null}
+      {conv ? <ExportMenu conversationId={conv.id} /> : null}
       {conv ? <WorkspaceToggle /> : null}
       <ConnBadge />
     </header>
@@ -149,30 +154,39 @@ function Empty() {
   );
 }
 
-export function ChatView({ onMenu }: { onMenu: () => void }) {
+/** What stands in for the timeline while the conversation loads, or once it turned out missing. */
+function LoadNotice({ status }: { status: AppState['viewStatus'] }) {
   const client = useClient();
-  const status = useApp((s) => s.viewStatus);
   const error = useApp((s) => s.viewError);
+  if (status === 'loading')
+    return (
+      <div class="center muted" role="status">
+        <span class="spinner" aria-hidden="true" />{' '}
+        {error ? `Waiting for the server… (${error})` : 'Loading…'}
+      </div>
+    );
+  if (status === 'missing' || status === 'error')
+    return (
+      <div class="center" role="alert">
+        <p>{error}</p>
+        <button type="button" class="btn" onClick={() => client.select(null)}>
+          Close
+        </button>
+      </div>
+    );
+  return null;
+}
+
+export function ChatView({ onMenu }: { onMenu: () => void }) {
+  const status = useApp((s) => s.viewStatus);
   const selected = useApp((s) => s.selectedId);
   return (
     <main class="main" id="main" aria-label="Conversation">
       <Header onMenu={onMenu} />
       <OfflineBanner />
+      {status === 'ready' ? <ForkNotice /> : null}
       {status === 'idle' ? <Empty /> : null}
-      {status === 'loading' ? (
-        <div class="center muted" role="status">
-          <span class="spinner" aria-hidden="true" />{' '}
-          {error ? `Waiting for the server… (${error})` : 'Loading…'}
-        </div>
-      ) : null}
-      {status === 'missing' || status === 'error' ? (
-        <div class="center" role="alert">
-          <p>{error}</p>
-          <button type="button" class="btn" onClick={() => client.select(null)}>
-            Close
-          </button>
-        </div>
-      ) : null}
+      <LoadNotice status={status} />
       {status === 'ready' ? <Timeline /> : null}
       {selected ? <Composer /> : null}
       <Announcer />

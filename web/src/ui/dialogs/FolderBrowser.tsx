@@ -3,6 +3,7 @@ import { errText, statusOf } from '../../lib/errors';
 import { useClient } from '../../lib/use-app';
 import { Icon } from '../Icon';
 import './folder-browser.css';
+import { ErrorLine } from '../ErrorLine';
 
 function sepOf(path: string): string {
   return path.includes('\\') && !path.includes('/') ? '\\' : '/';
@@ -82,11 +83,7 @@ export function FolderBrowser({ value, onChange, roots = [] }: Props) {
           Go
         </button>
       </div>
-      {error ? (
-        <p class="turn-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
       <ul class="folder-list" aria-label="Sub-folders" aria-busy={folders === null}>
         {parent ? (
           <li>

@@ -8,6 +8,8 @@ import { ConfirmDialog } from '../dialogs/ConfirmDialog';
 import { useApp, useClient } from '../../lib/use-app';
 import { NotificationSetting } from '../../push/NotificationSetting';
 import { Icon, type IconName } from '../Icon';
+import { SettingsDialog } from '../settings/SettingsDialog';
+import { ImportButton } from '../fork/ImportButton';
 import './sidebar.css';
 
 const THEME_LABEL: Record<ThemePref, string> = {
@@ -159,6 +161,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const unsent = useMemo(() => new Set(outbox.map((i) => i.conversationId)), [outbox]);
   const [query, setQuery] = useState('');
   const [toDelete, setToDelete] = useState<Conversation | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
 
   // Content search on the server (debounced); titles and loaded conversations filter locally at once.
   useEffect(() => {
@@ -189,6 +192,15 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
         <ThemeToggle />
         <button
           type="button"
+          class="icon-btn settings-btn"
+          aria-label="Settings: auto-approve and “always allow” rules"
+          title="Settings"
+          onClick={() => setSettingsOpen(true)}
+        >
+          <Icon name="tool" size={18} />
+        </button>
+        <button
+          type="button"
           class="btn primary new-btn"
           onClick={() => client.openNewDialog()}
           aria-keyshortcuts="Alt+N"
@@ -196,6 +208,9 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
         >
           + New
         </button>
+      </div>
+      <div class="side-import">
+        <ImportButton onDone={onNavigate} />
       </div>
       <div class="search">
         <input
@@ -230,6 +245,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
         })}
       </ul>
       <NotificationSetting />
+      {settingsOpen ? <SettingsDialog onClose={() => setSettingsOpen(false)} /> : null}
       {toDelete ? (
         <ConfirmDialog
           title="Delete conversation?"

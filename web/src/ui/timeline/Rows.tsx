@@ -1,19 +1,29 @@
+import { useMemo } from 'preact/hooks';
 import { memo } from '../../lib/memo';
 import { fullTime } from '../../lib/time';
 import type { OutboxItem } from '../../outbox/core';
 import { type Message, messageText } from '../../types';
 import { useApp, useClient } from '../../lib/use-app';
 import { Markdown } from '../markdown/Markdown';
+import { MessageAttachments } from '../attachments/Attachments';
+import { queuedAttachments, storedAttachments } from '../attachments/shown';
+import { MessageActions } from '../fork/ForkActions';
 
 export const UserMessage = memo(function UserMessage({ message }: { message: Message }) {
+  const attached = storedAttachments(message);
   return (
     <article class="msg user" data-message-id={message.id} aria-label="Your message">
-      <div class="bubble">
-        <p class="user-text">{messageText(message)}</p>
-      </div>
+      <MessageAttachments list={attached} />
+      {/* A message of attachments alone has no empty bubble. */}
+      {messageText(message) || !attached.length ? (
+        <div class="bubble">
+          <p class="user-text">{messageText(message)}</p>
+        </div>
+      ) : null}
       <time class="msg-time" dateTime={new Date(message.created_at).toISOString()}>
         {fullTime(message.created_at)}
       </time>
+      <MessageActions message={message} />
     </article>
   );
 });
@@ -29,6 +39,8 @@ export const AssistantMessage = memo(function AssistantMessage({ message }: { me
 /** A message typed here that the server has not confirmed yet. */
 export function OutboxMessage({ item }: { item: OutboxItem }) {
   const client = useClient();
+  // Each image becomes a data: URL as long as its base64: made once per item, not per render.
+  const queued = useMemo(() => queuedAttachments(item.attachments), [item.attachments]);
   const online = useApp((s) => s.online);
   return (
     <article
@@ -36,9 +48,12 @@ export function OutboxMessage({ item }: { item: OutboxItem }) {
       data-outbox-key={item.key}
       aria-label="Your message, not sent yet"
     >
-      <div class="bubble">
-        <p class="user-text">{item.content}</p>
-      </div>
+      <MessageAttachments list={queued} />
+      {item.content || !item.attachments?.length ? (
+        <div class="bubble">
+          <p class="user-text">{item.content}</p>
+        </div>
+      ) : null}
       <div class="outbox-state" role="status">
         {item.state === 'sending' && !online ? (
           <span class="outbox-offline">Sending paused: it will send when you're back online.</span>

@@ -6,7 +6,9 @@ import { useApp, useClient } from '../../lib/use-app';
 import { Markdown } from '../markdown/Markdown';
 import { PermissionCard, PermissionDecided } from './PermissionCard';
 import { PlanView } from './PlanView';
+import { needsSignIn, SignInRetry } from './SignInRetry';
 import { ToolCallCard } from './ToolCallCard';
+import { TurnForkAction } from '../fork/ForkActions';
 import './turn.css';
 
 export const STATUS_LABEL: Record<string, string> = {
@@ -51,6 +53,7 @@ function StatusBar({ s, attempt, superseded }: StatusProps) {
     !superseded && (s.status === 'interrupted' || s.status === 'error' || s.status === 'cancelled');
   const waiting = s.status === 'processing' && s.permissions.length > 0 && !unreachable;
   const lost = s.status === 'processing' && unreachable;
+  const signIn = canRetry && needsSignIn(s);
   return (
     <div
       class={`turn-status status-${s.status}`}
@@ -83,7 +86,8 @@ function StatusBar({ s, attempt, superseded }: StatusProps) {
           Cancel
         </button>
       ) : null}
-      {canRetry ? (
+      {signIn ? <SignInRetry sessionId={s.id} /> : null}
+      {canRetry && !signIn ? (
         <button type="button" class="btn small" onClick={() => void client.turns.retry(s.id)}>
           Retry
         </button>
@@ -150,7 +154,7 @@ export const Turn = memo(function Turn({ session: s, answer, attempt = 1, supers
               return <Thought key={i} text={it.text} active={active && i === s.items.length - 1} />;
             case 'tool': {
               const t = s.tools[it.toolCallId];
-              return t ? <ToolCallCard key={i} tool={t} /> : null;
+              return t ? <ToolCallCard key={i} tool={t} terminals={s.terminals} /> : null;
             }
             case 'plan':
               return s.plan ? <PlanView key={i} entries={s.plan} /> : null;
@@ -182,6 +186,7 @@ export const Turn = memo(function Turn({ session: s, answer, attempt = 1, supers
         </p>
       ) : null}
       <StatusBar s={s} attempt={attempt} superseded={superseded} />
+      <TurnForkAction session={s} answer={answer} />
     </article>
   );
 });
