@@ -31,8 +31,7 @@ export function newSession(
  */
 async function assertQueueRoom(tx: Tx, conversationId: string, max: number | undefined): Promise<void> {
   if (!max) return;
-  const waiting = (await tx.unfinishedSessions(conversationId)).filter((s) => s.status === 'pending').length;
-  if (waiting >= max) throw errors.tooManyPending(max);
+  if ((await tx.countPendingSessions(conversationId, max)) >= max) throw errors.tooManyPending(max);
 }
 
 /**

@@ -48,6 +48,8 @@ export interface Tx {
   updateSession(s: Session): Promise<void>;
   /** Unfinished (pending or processing) sessions of a conversation, oldest first. */
   unfinishedSessions(conversationId: string): Promise<Session[]>;
+  /** How many sessions of a conversation are pending, counted up to `upTo` (GMGUI_MAX_PENDING's check). */
+  countPendingSessions(conversationId: string, upTo: number): Promise<number>;
   /** Pending sessions that may start now: the oldest unfinished one of their conversation. Oldest first. */
   claimableSessions(limit: number): Promise<Session[]>;
   getLease(sessionId: string): Promise<Lease | null>;

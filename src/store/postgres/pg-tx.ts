@@ -165,6 +165,15 @@ export class PgTx implements Tx {
     else this.sessions.delete(s.id);
   }
 
+  async countPendingSessions(conversationId: string, upTo: number): Promise<number> {
+    const [row] = await this.rows<{ n: string }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM sessions WHERE conversation_id = $1
+         AND status IN ('pending', 'processing') AND status = 'pending' LIMIT $2) AS pending`,
+      [conversationId, upTo],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async unfinishedSessions(conversationId: string): Promise<Session[]> {
     const rows = await this.rows<SessionRow>(
       `SELECT * FROM sessions WHERE conversation_id = $1 AND status IN ('pending', 'processing') ORDER BY ord`,

@@ -63,6 +63,9 @@ export class SqliteTx implements Tx {
   async unfinishedSessions(conversationId: string) {
     return this.w.unfinishedSessions.all(conversationId).map(toSession);
   }
+  async countPendingSessions(conversationId: string, upTo: number) {
+    return this.w.countPending.get(conversationId, upTo)?.n ?? 0;
+  }
   async claimableSessions(limit: number) {
     return this.w.claimable.all(limit).map(toSession);
   }

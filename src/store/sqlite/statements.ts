@@ -44,6 +44,12 @@ export function prepareWriter(db: Database.Database) {
          created_at=@created_at, started_at=@started_at, completed_at=@completed_at, response=@response, error=@error,
          stop_reason=@stop_reason, retry_of=@retry_of, prompt_sent=@prompt_sent, error_code=@error_code WHERE id=@id`,
     ),
+    // Counted on the partial index of unfinished sessions (its condition repeated so the planner takes it),
+    // no further than the limit: a send must not cost more as the queue grows.
+    countPending: db.prepare<[string, number], { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM sessions WHERE conversation_id = ?
+         AND status IN ('pending', 'processing') AND status = 'pending' LIMIT ?)`,
+    ),
     unfinishedSessions: db.prepare<[string], SessionRow>(
       `SELECT * FROM sessions WHERE conversation_id = ? AND status IN ('pending', 'processing') ORDER BY ord`,
     ),

@@ -35,6 +35,10 @@ export function sessionsCases(h: Harness): void {
       (await tx((t) => t.claimableSessions(10))).map((s) => s.id),
       [c1.id, d1.id],
     );
+    // Pending ones counted, no further than asked (GMGUI_MAX_PENDING's check).
+    assert.equal(await tx((t) => t.countPendingSessions(c.id, 10)), 2);
+    assert.equal(await tx((t) => t.countPendingSessions(c.id, 1)), 1);
+    assert.equal(await tx((t) => t.countPendingSessions('conv_none', 10)), 0);
     assert.deepEqual(
       (await tx((t) => t.claimableSessions(1))).map((s) => s.id),
       [c1.id],
