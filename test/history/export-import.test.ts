@@ -8,6 +8,7 @@ import { type Json, turn, waitFor } from '../agents/helpers.ts';
 import { type TestServer, useServers } from '../helpers/server.ts';
 import { setup } from '../helpers/use.ts';
 import { SQLITE_FILE } from '../../src/store/open.ts';
+import { exportedEvents } from '../helpers/export-file.ts';
 
 // Export and import through real server processes (docs/CONTRACT.md "Export and import"): a demo
 // conversation exported from one server and imported into another with a fresh data dir is equal event
@@ -19,17 +20,6 @@ let a: TestServer;
 let b: TestServer;
 let id = '';
 let file = '';
-
-/** The event lines of an export, without seq (each server numbers its own log). */
-const eventsOf = (jsonl: string) =>
-  jsonl
-    .trim()
-    .split('\n')
-    .slice(1, -1)
-    .map((l) => {
-      const { seq: _s, ...e } = JSON.parse(l);
-      return e;
-    });
 
 const importFile = (s: TestServer, body: string, type = 'application/x-ndjson') =>
   s.api('POST', '/api/conversations/import', body, { 'content-type': type });
@@ -194,7 +184,7 @@ describe('import', () => {
     assert.equal(r.body.conversation.id, id);
     assert.deepEqual(r.body.conversation, (await a.api('GET', `/api/conversations/${id}`)).body.conversation);
     const back = await b.api('GET', `/api/conversations/${id}/export?format=jsonl`);
-    assert.deepEqual(eventsOf(back.text), eventsOf(file));
+    assert.deepEqual(exportedEvents(back.text), exportedEvents(file));
     assert.deepEqual(
       (await b.api('GET', `/api/conversations/${id}/messages`)).body,
       (await a.api('GET', `/api/conversations/${id}/messages`)).body,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,7 +7,7 @@ import { type Json, newConversation, textOf, turn, waitFor } from '../agents/hel
 import { type TestServer, startServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { agentEntry, findAgent, isolatedHome, killMarked } from './agents.ts';
-import { type FakeClaudeModel, startFakeClaudeModel } from './fake-anthropic-script.ts';
+import { claudeOfflineEnv, type FakeClaudeModel, startFakeClaudeModel } from './fake-anthropic-script.ts';
 
 // The real Claude Code adapter, offline (the fake Anthropic endpoint on loopback, as claude.test.ts):
 // a session it made is in the list it gives gmgui (ACP session/list), bound to the conversation that
@@ -29,23 +29,7 @@ describe('Claude Code: its own sessions, listed and imported', { skip: found.ski
     const { home, env: homeEnv } = isolatedHome('claude-sessions');
     mark = homeEnv.INTEROP_TEST_RUN;
     model = await startFakeClaudeModel(rootDir);
-    const configDir = join(home, '.claude');
-    await mkdir(configDir, { recursive: true });
-    await writeFile(
-      join(configDir, 'settings.json'),
-      JSON.stringify({ permissions: { defaultMode: 'default' } }),
-    );
-    const env = {
-      ...homeEnv,
-      ANTHROPIC_API_KEY: 'sk-test-fake',
-      ANTHROPIC_BASE_URL: model.url,
-      CLAUDE_CONFIG_DIR: configDir,
-      IS_SANDBOX: '1',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_AUTOUPDATER: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    };
+    const env = { ...homeEnv, ...(await claudeOfflineEnv(model.url, home)) };
     const agentsFile = join(tempDir('gmgui-interop-claude-sessions-agents-'), 'agents.json');
     await writeFile(
       agentsFile,

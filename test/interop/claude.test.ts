@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type Json, finished, newConversation, send, textOf } from '../agents/helpers.ts';
-import { startFakeClaudeModel } from './fake-anthropic-script.ts';
+import { claudeOfflineEnv, startFakeClaudeModel } from './fake-anthropic-script.ts';
 import { plainScript, shellScript } from './fake-model.ts';
 import { allowOnce, interopSuite } from './suite.ts';
 
@@ -21,26 +21,7 @@ interopSuite(
     id: 'claude',
     name: 'Claude Code',
     startModel: (rootDir) => startFakeClaudeModel(rootDir),
-    env: async ({ model, home }) => {
-      const configDir = join(home, '.claude');
-      await mkdir(configDir, { recursive: true });
-      // Without it the adapter starts in "auto" mode, where Claude decides permissions itself.
-      await writeFile(
-        join(configDir, 'settings.json'),
-        JSON.stringify({ permissions: { defaultMode: 'default' } }),
-      );
-      return {
-        ANTHROPIC_API_KEY: 'sk-test-fake',
-        ANTHROPIC_BASE_URL: model.url,
-        CLAUDE_CONFIG_DIR: configDir,
-        // The adapter refuses to start a session as root unless told it is sandboxed.
-        IS_SANDBOX: '1',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_AUTOUPDATER: '1',
-        DISABLE_ERROR_REPORTING: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      };
-    },
+    env: ({ model, home }) => claudeOfflineEnv(model.url, home),
     shell: { tool: 'Bash', args: bash },
   },
   (i) => {

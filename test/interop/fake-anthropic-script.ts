@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type Block,
   type Decide,
@@ -70,4 +72,29 @@ export async function startFakeClaudeModel(
   const fake = await startFakeAnthropic(cwd, decide);
   self = Object.assign(fake, { calls, script });
   return self;
+}
+
+/**
+ * Claude Code's environment against the fake model at `modelUrl`, offline, with its own config folder
+ * under `home` in which it asks for permissions (without the settings file the adapter starts in "auto"
+ * mode, where Claude decides permissions itself).
+ */
+export async function claudeOfflineEnv(modelUrl: string, home: string): Promise<Record<string, string>> {
+  const configDir = join(home, '.claude');
+  await mkdir(configDir, { recursive: true });
+  await writeFile(
+    join(configDir, 'settings.json'),
+    JSON.stringify({ permissions: { defaultMode: 'default' } }),
+  );
+  return {
+    ANTHROPIC_API_KEY: 'sk-test-fake',
+    ANTHROPIC_BASE_URL: modelUrl,
+    CLAUDE_CONFIG_DIR: configDir,
+    // The adapter refuses to start a session as root unless told it is sandboxed.
+    IS_SANDBOX: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  };
 }

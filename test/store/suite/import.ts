@@ -18,6 +18,7 @@ import { importConversation } from '../../../src/history/import.ts';
 import { readExportFile } from '../../../src/history/read-file.ts';
 import type { Store } from '../../../src/store/types.ts';
 import type { Harness } from './harness.ts';
+import { exportedEvents } from '../../helpers/export-file.ts';
 
 // Import of an exported conversation (src/history/, record.ts recordImport): one transaction that
 // writes the rows and the log with the same ids, order and times; all or nothing; idempotent.
@@ -30,17 +31,6 @@ async function exportOf(store: Store, id: string): Promise<string> {
   for await (const chunk of jsonlExport(store, id, 1)) out += chunk;
   return out;
 }
-
-/** The event lines of an export without seq (which numbers each server's whole log). */
-const eventsOf = (file: string) =>
-  file
-    .trim()
-    .split('\n')
-    .slice(1, -1)
-    .map((l) => {
-      const { seq: _s, ...e } = JSON.parse(l);
-      return e;
-    });
 
 /** A conversation with two finished turns: output, a tool call, a permission request answered. */
 async function busyConversation(h: Harness): Promise<string> {
@@ -121,7 +111,7 @@ export function importCases(h: Harness): void {
     const first = await importConversation(target, readExportFile(Buffer.from(file)), [root]);
     assert.equal(first.status, 201);
     assert.deepEqual(await rowsOf(target, id), rows);
-    assert.deepEqual(eventsOf(await exportOf(target, id)), eventsOf(file));
+    assert.deepEqual(exportedEvents(await exportOf(target, id)), exportedEvents(file));
     assert.deepEqual((await target.dumpTables()).messages, rows.messages);
     const seq = await target.lastSeq();
     const again = await importConversation(target, readExportFile(Buffer.from(file)), [root]);
@@ -171,6 +161,6 @@ export function importCases(h: Harness): void {
       importConversation(other, readExportFile(Buffer.from(file)), [root]),
     ]);
     assert.deepEqual(results.map((r) => r.status).sort(), [200, 201]);
-    assert.deepEqual(eventsOf(await exportOf(target, id)), eventsOf(file));
+    assert.deepEqual(exportedEvents(await exportOf(target, id)), exportedEvents(file));
   });
 }
